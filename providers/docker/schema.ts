@@ -1,0 +1,41 @@
+import type { ProviderSchema } from "../../src/core/provider.js";
+import type { Attributes } from "../../src/core/types.js";
+
+/**
+ * Which container attributes Docker can change on a running container (restart policy,
+ * running/stopped) and which need a new container (everything else).
+ */
+export const dockerSchema: ProviderSchema = {
+  network: {
+    attributes: {
+      name: { update: "replace" },
+      project: { update: "replace" },
+      network_id: { update: "computed" },
+    },
+    defaultRule: { update: "replace" },
+  },
+  container: {
+    attributes: {
+      restart: { update: "in-place" },
+      running: { update: "in-place" },
+      container_id: { update: "computed" },
+      published: { update: "computed" },
+      config_hash: { update: "replace", digest: true },
+      image_id: { update: "replace", resolvedAtPlan: true },
+      environment: { update: "replace", sensitive: false },
+    },
+    defaultRule: { update: "replace" },
+    // A routed replica with no fixed host port can run beside its replacement, so the router
+    // never loses a backend: create the new one first.
+    createBeforeDestroy: (after) => isRouted(after) && hasNoFixedHostPort(after),
+  },
+};
+
+function isRouted(after: Attributes): boolean {
+  const labels = (after.labels ?? {}) as Record<string, unknown>;
+  return Object.keys(labels).some((k) => k.startsWith("aliyun.routing.port_"));
+}
+
+function hasNoFixedHostPort(after: Attributes): boolean {
+  return Array.isArray(after.ports) && after.ports.every((p) => (p as { host_port: number | null }).host_port === null);
+}

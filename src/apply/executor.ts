@@ -1,0 +1,137 @@
+import pLimit from "p-limit";
+import { UserError } from "../core/errors.js";
+import type { ApplyEvent, ApplySummary } from "../core/events.js";
+import { hasAction, isNoOp, type Plan, type ResourceChange } from "../core/plan.js";
+import type { ApplyContext, Provider } from "../core/provider.js";
+import type { Address, Attributes, ProviderName, RecordedResource } from "../core/types.js";
+import { compareAddresses } from "../model/addresses.js";
+import { prerequisites } from "./schedule.js";
+import { StateRecorder } from "./state-recorder.js";
+
+export interface ExecuteOptions {
+  plan: Plan;
+  providers: ReadonlyMap<ProviderName, Provider>;
+  recorder: StateRecorder;
+  parallelism: number;
+  emit(event: ApplyEvent): void;
+  /** Set by the CLI on the first Ctrl-C: nothing new starts, in-flight steps finish. */
+  stopSignal: { stopped: boolean };
+  /** Monotonic milliseconds (injected so the executor is testable without a clock). */
+  now(): number;
+}
+
+/**
+ * Walks the plan's graph with bounded parallelism, saving state after every change it
+ * completes. It decides nothing: every action comes from the plan.
+ */
+export async function executePlan(opts: ExecuteOptions): Promise<ApplySummary> {
+  const { plan, providers, recorder, emit, stopSignal } = opts;
+  const started = opts.now();
+  const steps = plan.changes.filter((c) => !isNoOp(c));
+  const waitFor = prerequisites(plan.changes);
+  const done = new Map<Address, Promise<boolean>>();
+  const limit = pLimit(Math.max(1, opts.parallelism));
+  const summary: ApplySummary = { added: 0, changed: 0, destroyed: 0, failed: 0, skipped: 0, ms: 0, interrupted: false };
+  let failed = false;
+
+  const ctxFor = (change: ResourceChange): ApplyContext => ({
+    project: plan.project,
+    log: (message) => emit({ kind: "step-log", address: change.address, message }),
+    get aborted() {
+      return stopSignal.stopped;
+    },
+    recordedAttributes: (address) => recorder.attributesOf(address),
+    replicaReplaced: async (address, next) => {
+      await recorder.record(address, change, next);
+      for (const provider of providers.values()) await provider.afterApply?.(recorder.resources(), ctxFor(change));
+    },
+  });
+
+  const run = (change: ResourceChange): Promise<boolean> => {
+    const existing = done.get(change.address);
+    if (existing) return existing;
+    const promise = (async () => {
+      const deps = await Promise.all((waitFor.get(change.address) ?? []).map((a) => run(steps.find((s) => s.address === a)!)));
+      if (!deps.every(Boolean)) {
+        summary.skipped++;
+        emit({ kind: "step-skipped", address: change.address, reason: "a change it depends on did not complete" });
+        return false;
+      }
+      return limit(async () => {
+        if (failed || stopSignal.stopped) {
+          summary.skipped++;
+          emit({ kind: "step-skipped", address: change.address, reason: failed ? "apply stopped after an error" : "interrupted" });
+          return false;
+        }
+        const t0 = opts.now();
+        emit({ kind: "step-start", address: change.address, actions: change.actions });
+        try {
+          const provider = providers.get(change.provider);
+          if (!provider) throw new UserError("E_PROVIDER", `no ${change.provider} provider is configured`, { address: change.address });
+          const result = await provider.apply(change, ctxFor(change));
+          await recorder.record(change.address, change, result);
+          count(summary, change);
+          emit({ kind: "step-done", address: change.address, actions: change.actions, ms: opts.now() - t0 });
+          return true;
+        } catch (e) {
+          failed = true;
+          summary.failed++;
+          const error = e instanceof UserError ? e : new UserError("E_APPLY", e instanceof Error ? e.message : String(e), { address: change.address });
+          emit({ kind: "step-failed", address: change.address, actions: change.actions, ms: opts.now() - t0, error });
+          return false;
+        }
+      });
+    })();
+    done.set(change.address, promise);
+    return promise;
+  };
+
+  emit({ kind: "apply-start", total: steps.length });
+  await Promise.all([...steps].sort((a, b) => compareAddresses(a.address, b.address)).map(run));
+  await recorder.flush();
+
+  if (!failed) {
+    for (const provider of providers.values()) {
+      if (!provider.afterApply) continue;
+      try {
+        await provider.afterApply(recorder.resources(), ctxFor(steps[0] ?? placeholderChange(plan)));
+      } catch (e) {
+        failed = true;
+        summary.failed++;
+        const error = e instanceof UserError ? e : new UserError("E_APPLY", String(e));
+        emit({ kind: "step-failed", address: `provider.${provider.name}`, actions: ["update"], ms: 0, error });
+      }
+    }
+  }
+  summary.interrupted = stopSignal.stopped;
+  summary.ms = opts.now() - started;
+  emit({ kind: "apply-done", summary });
+  return summary;
+}
+
+function count(summary: ApplySummary, change: ResourceChange): void {
+  if (hasAction(change, "create")) summary.added++;
+  if (hasAction(change, "delete")) summary.destroyed++;
+  if (change.actions[0] === "update") summary.changed++;
+}
+
+function placeholderChange(plan: Plan): ResourceChange {
+  return {
+    address: "network.default",
+    type: "network",
+    provider: "docker",
+    name: "default",
+    index: null,
+    service: null,
+    actions: ["no-op"],
+    before: null,
+    after: null,
+    replacePaths: [],
+    sensitive: [],
+    reason: null,
+    dependsOn: [],
+  };
+  void plan;
+}
+
+export type { RecordedResource, Attributes };

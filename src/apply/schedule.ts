@@ -1,0 +1,30 @@
+import { hasAction, isNoOp, type ResourceChange } from "../core/plan.js";
+import type { Address } from "../core/types.js";
+import { NETWORK_ADDRESS } from "../model/addresses.js";
+
+/**
+ * For each change, the changes that must finish first. Creations and updates follow the
+ * dependency graph (network, then linked services); pure deletions run it backwards (a
+ * container goes before the network it sits on, a linking service before the linked one).
+ */
+export function prerequisites(changes: readonly ResourceChange[]): Map<Address, Address[]> {
+  const steps = changes.filter((c) => !isNoOp(c));
+  const byAddress = new Map(steps.map((c) => [c.address, c]));
+  const isPureDelete = (c: ResourceChange) => c.actions.length === 1 && c.actions[0] === "delete";
+  const before = new Map<Address, Set<Address>>(steps.map((c) => [c.address, new Set<Address>()]));
+
+  for (const c of steps) {
+    for (const dep of c.dependsOn) {
+      const d = byAddress.get(dep);
+      if (!d) continue;
+      if (isPureDelete(c) && isPureDelete(d)) before.get(dep)!.add(c.address);
+      else if (!isPureDelete(c) && hasAction(d, "create")) before.get(c.address)!.add(dep);
+    }
+  }
+  // The network goes last when it goes: orphans carry no recorded dependencies.
+  const networkDelete = byAddress.get(NETWORK_ADDRESS);
+  if (networkDelete && isPureDelete(networkDelete)) {
+    for (const c of steps) if (c !== networkDelete && isPureDelete(c)) before.get(NETWORK_ADDRESS)!.add(c.address);
+  }
+  return new Map([...before].map(([k, v]) => [k, [...v].sort()]));
+}

@@ -1,0 +1,69 @@
+import type { ResourceChange } from "../core/plan.js";
+import type { Address, Attributes, RecordedResource } from "../core/types.js";
+import type { StateBackend, StateFile } from "../../state/backend.js";
+import { nextState } from "../../state/new-state.js";
+
+/**
+ * Keeps the resources the executor has applied so far and writes the state after every
+ * change, one write at a time (each write is a compare-and-swap on the serial).
+ */
+export class StateRecorder {
+  private readonly current: Map<Address, RecordedResource>;
+  private serial: number;
+  private lineage: string | null;
+  private writes: Promise<void> = Promise.resolve();
+  private writeError: unknown = null;
+
+  constructor(
+    private readonly backend: StateBackend,
+    private readonly project: string,
+    initial: StateFile | null,
+  ) {
+    this.current = new Map((initial?.resources ?? []).map((r) => [r.address, r]));
+    this.serial = initial?.serial ?? 0;
+    this.lineage = initial?.lineage ?? null;
+  }
+
+  attributesOf(address: Address): Attributes | undefined {
+    return this.current.get(address)?.attributes;
+  }
+
+  resources(): RecordedResource[] {
+    return [...this.current.values()];
+  }
+
+  /** Records the outcome of one change (null: the resource is gone) and queues a state write. */
+  record(address: Address, change: ResourceChange, attributes: Attributes | null): Promise<void> {
+    if (attributes === null) this.current.delete(address);
+    else this.current.set(address, { address, type: change.type, provider: change.provider, attributes, dependsOn: change.dependsOn });
+    return this.save();
+  }
+
+  /** Writes the current resources even if nothing changed since (a new lineage gets its first serial). */
+  save(): Promise<void> {
+    this.writes = this.writes.then(async () => {
+      const prev: StateFile | null = this.lineage
+        ? { version: 1, lineage: this.lineage, serial: this.serial, project: this.project, resources: [] }
+        : null;
+      const next = nextState(prev, this.project, this.resources());
+      try {
+        await this.backend.write(next, this.serial);
+        this.serial = next.serial;
+        this.lineage = next.lineage;
+      } catch (e) {
+        this.writeError ??= e;
+      }
+    });
+    return this.writes;
+  }
+
+  /** Waits for queued writes; rethrows the first failure so the user hears state was not saved. */
+  async flush(): Promise<void> {
+    await this.writes;
+    if (this.writeError) throw this.writeError;
+  }
+
+  get stateSerial(): number {
+    return this.serial;
+  }
+}

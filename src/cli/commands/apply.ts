@@ -1,0 +1,123 @@
+import { Command, Option } from "commander";
+import { UserError } from "../../core/errors.js";
+import type { ApplyEvent, ApplySummary } from "../../core/events.js";
+import { hasChanges, type Plan } from "../../core/plan.js";
+import { executePlan } from "../../apply/executor.js";
+import { StateRecorder } from "../../apply/state-recorder.js";
+import { formatApplyEvent, formatApplySummary } from "../../render/apply-text.js";
+import { renderPlanText } from "../../render/text-plan.js";
+import { confirmApply } from "../confirm.js";
+import { ExitCode, collect, positiveInt } from "../exit.js";
+import { makePlan } from "../make-plan.js";
+import type { Output } from "../output.js";
+import { readPlanFile, unmaskPlan } from "../plan-file.js";
+import { observe, type Workspace, openWorkspace } from "../workspace.js";
+import { withProjectFlags } from "./index.js";
+import type { GlobalFlags } from "../settings.js";
+import { printWarnings } from "./plan.js";
+
+interface ApplyFlags extends GlobalFlags {
+  autoApprove?: boolean;
+  parallelism: number;
+  target: string[];
+  replace: string[];
+  refresh: boolean;
+  tui?: boolean;
+}
+
+export function registerApplyCommands(program: Command, output: Output): void {
+  withProjectFlags(program.command("apply").argument("[planfile]", "a plan saved by `berth plan --out`").description("apply the plan"))
+    .option("--auto-approve", "do not ask for confirmation")
+    .option("--parallelism <n>", "changes carried out at once", positiveInt, 10)
+    .option("--target <addr>", "apply only this resource and what it depends on (repeatable)", collect, [])
+    .option("--replace <addr>", "replace this resource even if unchanged (repeatable)", collect, [])
+    .addOption(new Option("--no-refresh", "skip observing the engines"))
+    .action(async (planfile: string | undefined, flags) => run(flags, output, "Apply", planfile));
+
+  withProjectFlags(program.command("destroy").description("destroy everything the state knows"))
+    .option("--auto-approve", "do not ask for confirmation")
+    .option("--parallelism <n>", "changes carried out at once", positiveInt, 10)
+    .action(async (flags) => run({ ...flags, target: [], replace: [], refresh: true }, output, "Destroy"));
+}
+
+async function run(flags: ApplyFlags, output: Output, verb: "Apply" | "Destroy", planfile?: string): Promise<void> {
+  const ws = await openWorkspace(flags);
+  let lock: { release(): Promise<void> } | null = null;
+  try {
+    printWarnings(ws.warnings, output);
+    lock = await ws.backend.lock(`berth ${verb.toLowerCase()}`);
+    // Read again under the lock: another apply may have finished since the workspace opened.
+    ws.state = await ws.backend.read();
+    const plan = planfile ? await savedPlan(ws, planfile) : await makePlan(ws, { ...flags, destroy: verb === "Destroy" });
+    if (!hasChanges(plan)) {
+      output.out(renderPlanText(plan, { color: output.color }));
+      return;
+    }
+    if (!planfile) {
+      output.out(renderPlanText(plan, { color: output.color }));
+      if (!flags.autoApprove) {
+        const what = verb === "Destroy" ? "Do you really want to destroy all resources?" : "Do you want to perform these actions?";
+        if (!(await confirmApply(what, output))) {
+          output.err(`${verb} cancelled.`);
+          throw new ExitCode(1);
+        }
+      }
+    }
+    const summary = await execute(ws, plan, flags.parallelism, output);
+    output.out(formatApplySummary(summary, verb));
+    if (summary.failed > 0 || summary.interrupted) throw new ExitCode(1);
+  } finally {
+    await lock?.release();
+    await ws.close();
+  }
+}
+
+/** A reviewed plan applies only to the state it was made against, from the same template. */
+async function savedPlan(ws: Workspace, planfile: string): Promise<Plan> {
+  const saved = await readPlanFile(planfile);
+  const p = saved.plan;
+  const lineage = ws.state?.lineage ?? null;
+  const serial = ws.state?.serial ?? 0;
+  if (p.project !== ws.project) throw new UserError("E_PLAN_PROJECT", `${planfile} was made for project '${p.project}', not '${ws.project}'`);
+  if (p.stateLineage !== lineage || p.stateSerial !== serial) {
+    throw new UserError(
+      "E_PLAN_STALE",
+      `saved plan ${planfile} is stale: it was made against state serial ${p.stateSerial}, but the state is now at serial ${serial}${p.stateLineage !== lineage ? " with a different lineage" : ""}; run \`berth plan\` again`,
+    );
+  }
+  if (p.templateHash !== ws.template.hash) {
+    throw new UserError("E_PLAN_STALE", `the template ${ws.template.file} changed since ${planfile} was made; run \`berth plan\` again`);
+  }
+  const { desired } = await observe(ws);
+  return unmaskPlan(p, desired);
+}
+
+async function execute(ws: Workspace, plan: Plan, parallelism: number, output: Output): Promise<ApplySummary> {
+  const stopSignal = { stopped: false };
+  const emit = (e: ApplyEvent) => {
+    const line = formatApplyEvent(e, { color: output.color });
+    if (line !== null) output.out(line);
+  };
+  const onSigint = () => {
+    if (stopSignal.stopped) {
+      emit({ kind: "interrupt", forced: true });
+      process.exit(130);
+    }
+    stopSignal.stopped = true;
+    emit({ kind: "interrupt", forced: false });
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    return await executePlan({
+      plan,
+      providers: ws.providers,
+      recorder: new StateRecorder(ws.backend, ws.project, ws.state),
+      parallelism,
+      emit,
+      stopSignal,
+      now: () => performance.now(),
+    });
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}

@@ -1,0 +1,24 @@
+import { Command, Option } from "commander";
+import type { Output } from "../output.js";
+import { registerPlanCommands } from "./plan.js";
+import { registerApplyCommands } from "./apply.js";
+import { registerShowCommands } from "./show.js";
+
+/** Flags every command that reads a template shares (DESIGN.md's settings table). */
+export function withProjectFlags(cmd: Command): Command {
+  return cmd
+    .option("-f, --file <file>", "compose template (default: compose.yaml, docker-compose.yml, ...)")
+    .option("-p, --project <name>", "project name (default: COMPOSE_PROJECT_NAME, the template's name:, or the folder)")
+    .option("--state <path>", "state location: a file path or etcd://host:port/prefix")
+    .option("--domain <domain>", "default domain for bare virtual hosts (BERTH_DOMAIN, default localhost)")
+    .option("--publish-address <ip>", "address ports are published on (BERTH_PUBLISH_ADDRESS, default 127.0.0.1)")
+    .option("--router-listen <addr>", "router listen address host:port (BERTH_ROUTER_LISTEN)")
+    .option("--etcd <endpoints>", "etcd endpoints, comma-separated (BERTH_ETCD_ENDPOINTS, ETCD_NODES)")
+    .addOption(new Option("--no-tui", "plain text even on a terminal"));
+}
+
+export function registerCommands(program: Command, output: Output): void {
+  registerPlanCommands(program, output);
+  registerApplyCommands(program, output);
+  registerShowCommands(program, output);
+}

@@ -1,0 +1,70 @@
+import { Command, Option } from "commander";
+import { formatDiagnostic } from "../../core/errors.js";
+import { hasChanges, type Plan } from "../../core/plan.js";
+import { renderPlanJson } from "../../render/json-plan.js";
+import { joinMarkdownParts, renderPlanMarkdown } from "../../render/markdown-plan.js";
+import { renderPlanText } from "../../render/text-plan.js";
+import { ExitCode, collect } from "../exit.js";
+import { makePlan } from "../make-plan.js";
+import type { Output } from "../output.js";
+import { writePlanFile } from "../plan-file.js";
+import { openWorkspace } from "../workspace.js";
+import { withProjectFlags } from "./index.js";
+import { showPlanInteractively } from "../tui-bridge.js";
+
+export interface PlanViewFlags {
+  json?: boolean;
+  markdown?: boolean;
+  tui?: boolean;
+}
+
+export function registerPlanCommands(program: Command, output: Output): void {
+  withProjectFlags(program.command("validate").description("check a template without touching any engine")).action(
+    async (flags) => {
+      const ws = await openWorkspace(flags);
+      try {
+        for (const w of ws.warnings) output.err(formatDiagnostic(w));
+        output.out(`The template ${ws.template.file} is valid: ${ws.template.services.length} services, ${ws.desired.length} resources.`);
+      } finally {
+        await ws.close();
+      }
+    },
+  );
+
+  withProjectFlags(program.command("plan").description("show what apply would change"))
+    .option("--out <planfile>", "save the plan for `berth apply PLANFILE`")
+    .option("--json", "Terraform-shaped JSON plan")
+    .option("--markdown", "Markdown for a pull-request comment")
+    .option("--detailed-exitcode", "exit 2 when there are changes")
+    .addOption(new Option("--no-refresh", "plan against the recorded state only"))
+    .option("--target <addr>", "plan only this resource and what it depends on (repeatable)", collect, [])
+    .option("--replace <addr>", "replace this resource even if unchanged (repeatable)", collect, [])
+    .option("--destroy", "plan destroying everything")
+    .action(async (flags) => {
+      const ws = await openWorkspace(flags);
+      try {
+        printWarnings(ws.warnings, output);
+        const plan = await makePlan(ws, { refresh: flags.refresh, target: flags.target, replace: flags.replace, destroy: Boolean(flags.destroy) });
+        if (flags.out) await writePlanFile(flags.out, { templateFile: ws.template.file, destroy: Boolean(flags.destroy), plan });
+        await showPlan(plan, flags, output);
+        if (flags.out) output.err(`Saved the plan to ${flags.out}. Apply exactly this plan with: berth apply ${flags.out}`);
+        if (flags.detailedExitcode && hasChanges(plan)) throw new ExitCode(2);
+      } finally {
+        await ws.close();
+      }
+    });
+}
+
+export function printWarnings(warnings: readonly import("../../core/errors.js").Diagnostic[], output: Output): void {
+  for (const w of warnings) output.err(formatDiagnostic(w));
+}
+
+/** One plan, the view the flags and the terminal ask for. */
+export async function showPlan(plan: Plan, flags: PlanViewFlags, output: Output): Promise<void> {
+  if (flags.json) return output.out(renderPlanJson(plan));
+  if (flags.markdown) return output.out(joinMarkdownParts(renderPlanMarkdown(plan)));
+  if (output.interactive && flags.tui !== false && hasChanges(plan)) {
+    if (await showPlanInteractively(plan)) return;
+  }
+  output.out(renderPlanText(plan, { color: output.color }));
+}

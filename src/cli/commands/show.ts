@@ -1,0 +1,82 @@
+import { Command } from "commander";
+import { renderPlanJson } from "../../render/json-plan.js";
+import { joinMarkdownParts, renderPlanMarkdown } from "../../render/markdown-plan.js";
+import { renderPlanText } from "../../render/text-plan.js";
+import type { Output } from "../output.js";
+import { readPlanFile } from "../plan-file.js";
+import { openWorkspace } from "../workspace.js";
+import { listAddresses, removeResource, showResource } from "../../../state/state-queries.js";
+import { nextState } from "../../../state/new-state.js";
+import { withProjectFlags } from "./index.js";
+
+export function registerShowCommands(program: Command, output: Output): void {
+  withProjectFlags(program.command("show").argument("[planfile]").description("show a saved plan, or the recorded state"))
+    .option("--json", "JSON")
+    .option("--markdown", "Markdown for a pull-request comment")
+    .action(async (planfile: string | undefined, flags) => {
+      if (planfile) {
+        const { plan } = await readPlanFile(planfile);
+        if (flags.json) output.out(renderPlanJson(plan));
+        else if (flags.markdown) output.out(joinMarkdownParts(renderPlanMarkdown(plan)));
+        else output.out(renderPlanText(plan, { color: output.color }));
+        return;
+      }
+      const ws = await openWorkspace(flags);
+      try {
+        const resources = ws.state?.resources ?? [];
+        if (flags.json) return output.out(JSON.stringify(ws.state, null, 2));
+        if (resources.length === 0) return output.out("The state is empty: nothing has been applied.");
+        for (const r of resources) output.out(describeRecorded(r.address, r.attributes));
+      } finally {
+        await ws.close();
+      }
+    });
+
+  const state = program.command("state").description("inspect or edit the recorded state");
+  withProjectFlags(state.command("list").description("list recorded addresses")).action(async (flags) => {
+    const ws = await openWorkspace(flags);
+    try {
+      for (const a of listAddresses(ws.state)) output.out(a);
+    } finally {
+      await ws.close();
+    }
+  });
+  withProjectFlags(state.command("show").argument("<address>").description("show one recorded resource")).action(
+    async (address: string, flags) => {
+      const ws = await openWorkspace(flags);
+      try {
+        output.out(JSON.stringify(showResource(ws.state, address), null, 2));
+      } finally {
+        await ws.close();
+      }
+    },
+  );
+  withProjectFlags(state.command("rm").argument("<address>").description("forget a resource without destroying it")).action(
+    async (address: string, flags) => {
+      const ws = await openWorkspace(flags);
+      const lock = await ws.backend.lock("berth state rm");
+      try {
+        const current = await ws.backend.read();
+        const resources = removeResource(current, address);
+        await ws.backend.write(nextState(current, ws.project, resources), current?.serial ?? 0);
+        output.out(`Removed ${address} from the state (the resource itself was not touched).`);
+      } finally {
+        await lock.release();
+        await ws.close();
+      }
+    },
+  );
+}
+
+/** One line per recorded resource; published ports are what people look for. */
+function describeRecorded(address: string, attrs: Record<string, unknown>): string {
+  const published = attrs.published as Record<string, number> | null | undefined;
+  const ports = published ? Object.entries(published).map(([k, v]) => `${k} → ${attrs.ports ? hostIp(attrs) : "127.0.0.1"}:${v}`) : [];
+  const name = typeof attrs.name === "string" ? attrs.name : "";
+  return [address.padEnd(40), name, ...ports].filter(Boolean).join("  ");
+}
+
+function hostIp(attrs: Record<string, unknown>): string {
+  const ports = attrs.ports as { host_ip?: string }[];
+  return ports[0]?.host_ip ?? "127.0.0.1";
+}

@@ -1,0 +1,37 @@
+import type { Plan } from "../core/plan.js";
+import type { ProviderName } from "../core/types.js";
+import type { ProviderSchema } from "../core/provider.js";
+import { plan } from "../planner/plan.js";
+import { BERTH_VERSION } from "./version.js";
+import { NOTHING_OBSERVED, observe, type Workspace } from "./workspace.js";
+
+export interface PlanFlags {
+  refresh: boolean;
+  target: string[];
+  replace: string[];
+  destroy: boolean;
+}
+
+/** Observe (unless --no-refresh), then ask the pure planner. */
+export async function makePlan(ws: Workspace, flags: PlanFlags): Promise<Plan> {
+  const { observation, desired } = flags.refresh ? await observe(ws) : { observation: NOTHING_OBSERVED, desired: ws.desired };
+  return plan({
+    project: ws.project,
+    berthVersion: BERTH_VERSION,
+    templateHash: ws.template.hash,
+    desired,
+    recorded: ws.state?.resources ?? [],
+    stateLineage: ws.state?.lineage ?? null,
+    stateSerial: ws.state?.serial ?? 0,
+    observation,
+    schemas: schemasOf(ws),
+    targets: flags.target,
+    replace: flags.replace,
+    destroy: flags.destroy,
+    warnings: ws.warnings,
+  });
+}
+
+export function schemasOf(ws: Workspace): Partial<Record<ProviderName, ProviderSchema>> {
+  return Object.fromEntries([...ws.providers.values()].map((p) => [p.name, p.schema]));
+}

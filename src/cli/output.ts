@@ -1,0 +1,20 @@
+import { shouldColor } from "../render/color.js";
+
+/** Where the CLI writes: stdout for results, stderr for warnings and progress. */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+  color: boolean;
+  /** A terminal a person sits at: prompts and the Ink view are allowed. */
+  interactive: boolean;
+}
+
+export function processOutput(): Output {
+  const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY) && process.env.CI !== "true" && process.env.TERM !== "dumb";
+  return {
+    out: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
+    err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
+    color: shouldColor(process.stdout, process.env),
+    interactive,
+  };
+}

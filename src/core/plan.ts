@@ -1,0 +1,98 @@
+import type { Address, Attributes, ObservationGap, ProviderName, ResourceType } from "./types.js";
+import type { Diagnostic } from "./errors.js";
+
+export type Action = "no-op" | "create" | "update" | "delete";
+export type Actions = ["no-op"] | ["create"] | ["update"] | ["delete"] | ["delete", "create"] | ["create", "delete"];
+
+/** Why the planner chose an action; shown beside the resource in every view. */
+export type ChangeReason =
+  | "new"
+  | "removed-from-template"
+  | "scaled-down"
+  | "attributes-changed"
+  | "forced-by-replace"
+  | "drift-missing"
+  | "drift-changed"
+  | "drift-stopped"
+  | "orphan"
+  | "adopted";
+
+export interface ResourceChange {
+  address: Address;
+  type: ResourceType;
+  provider: ProviderName;
+  name: string;
+  index: number | null;
+  service: string | null;
+  actions: Actions;
+  before: Attributes | null;
+  after: Attributes | null;
+  /** Attribute paths that forced a replacement, e.g. [["image"], ["environment","A"]]. */
+  replacePaths: string[][];
+  /** Attribute names whose values are sensitive (already masked in before/after). */
+  sensitive: string[];
+  reason: ChangeReason | null;
+  dependsOn: Address[];
+}
+
+export interface DriftEntry {
+  address: Address;
+  type: ResourceType;
+  /** What changed outside Berth, in words: "container was removed", "container is stopped". */
+  summary: string;
+  before: Attributes | null;
+  after: Attributes | null;
+}
+
+export interface Plan {
+  formatVersion: "1.0";
+  berthVersion: string;
+  project: string;
+  /** The state this plan was made against: applying it after the state moved is refused. */
+  stateLineage: string | null;
+  stateSerial: number;
+  templateHash: string;
+  changes: ResourceChange[];
+  drift: DriftEntry[];
+  gaps: ObservationGap[];
+  warnings: Diagnostic[];
+  /** Unmasked `after` values the executor needs are not in the plan: see SavedPlan.secrets. */
+}
+
+/** Whether the change includes this action (a replacement includes both create and delete). */
+export function hasAction(c: { actions: Actions }, action: Action): boolean {
+  return (c.actions as readonly Action[]).includes(action);
+}
+
+export function isNoOp(c: ResourceChange): boolean {
+  return c.actions[0] === "no-op";
+}
+
+export function isDestructive(c: ResourceChange): boolean {
+  return hasAction(c, "delete");
+}
+
+export function isReplace(c: ResourceChange): boolean {
+  return c.actions.length === 2;
+}
+
+export interface PlanCounts {
+  add: number;
+  change: number;
+  destroy: number;
+}
+
+/** Terraform counts a replacement as one add and one destroy. */
+export function countChanges(plan: Plan): PlanCounts {
+  const counts = { add: 0, change: 0, destroy: 0 };
+  for (const c of plan.changes) {
+    if (hasAction(c, "create")) counts.add++;
+    if (hasAction(c, "delete")) counts.destroy++;
+    if (c.actions[0] === "update") counts.change++;
+  }
+  return counts;
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.changes.some((c) => !isNoOp(c));
+}

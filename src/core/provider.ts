@@ -1,0 +1,81 @@
+import type { Attributes, DesiredResource, ObservedResource, ProviderName, RecordedResource, ResourceType } from "./types.js";
+import type { ResourceChange } from "./plan.js";
+
+/** How a change to one attribute is carried out. */
+export type UpdateRule =
+  /** Applied to the running resource without replacing it. */
+  | "in-place"
+  /** Needs a new resource. */
+  | "replace"
+  /** Filled in by the provider (an ID, an assigned port): never a reason for a change. */
+  | "computed";
+
+export interface AttributeRule {
+  update: UpdateRule;
+  sensitive?: boolean;
+  /** A digest of other attributes: shown, but never named as a reason beside real ones. */
+  digest?: boolean;
+  /** Resolved by the provider before planning; null in desired means "not known until apply", not a change. */
+  resolvedAtPlan?: boolean;
+}
+
+export interface ResourceSchema {
+  attributes: Record<string, AttributeRule>;
+  /** Unlisted attributes follow this rule. */
+  defaultRule: AttributeRule;
+  /**
+   * Replace by creating the new resource before deleting the old ("create","delete"),
+   * when the resource allows it (routed replicas with no fixed host port).
+   */
+  createBeforeDestroy?: (after: Attributes) => boolean;
+}
+
+export type ProviderSchema = Partial<Record<ResourceType, ResourceSchema>>;
+
+export interface RefreshContext {
+  project: string;
+  /** Recorded resources of this provider: what it may need to look up. */
+  recorded: RecordedResource[];
+  /** Desired resources of this provider (e.g. image tags to resolve). */
+  desired: DesiredResource[];
+}
+
+export interface ApplyContext {
+  project: string;
+  /** For log lines the provider wants shown beside the step. */
+  log(message: string): void;
+  /** True once the user asked to stop (Ctrl-C): long waits should give up. */
+  readonly aborted: boolean;
+  /** Recorded attributes of other resources (e.g. the routing provider needs the replicas' ports). */
+  recordedAttributes(address: string): Attributes | undefined;
+  /**
+   * Create-before-destroy of a routed replica: called once the new replica is ready and
+   * before the old one stops, so the router can move traffic to `next` without a gap.
+   */
+  replicaReplaced?(address: string, next: Attributes): Promise<void>;
+}
+
+export interface Provider {
+  readonly name: ProviderName;
+  readonly schema: ProviderSchema;
+  /** Observe what really runs. Throws UserError when the engine does not answer. */
+  refresh(ctx: RefreshContext): Promise<ObservedResource[]>;
+  /**
+   * Carry out one change. Returns the attributes to record (desired + computed ones),
+   * or null when the resource is gone (delete).
+   */
+  apply(change: ResourceChange, ctx: ApplyContext): Promise<Attributes | null>;
+  /**
+   * Fill attributes only an engine can tell before planning (an image tag's current ID),
+   * so a rebuilt tag plans as a replacement. Called once per plan with this provider's resources.
+   */
+  resolveDesired?(desired: DesiredResource[]): Promise<DesiredResource[]>;
+  /**
+   * Called once after an apply with everything now recorded, so a provider whose output
+   * depends on other providers' computed values (the router's upstreams on published ports)
+   * can bring it up to date.
+   */
+  afterApply?(recorded: readonly RecordedResource[], ctx: ApplyContext): Promise<void>;
+  /** Release connections so the process can exit. */
+  close?(): Promise<void>;
+}

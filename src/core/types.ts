@@ -1,0 +1,57 @@
+/** "network.default", "container.web[2]", "route.tomcat-sample.localhost", "upstream.x", "discovery.p_web" */
+export type Address = string;
+
+export type ResourceType = "network" | "container" | "route" | "upstream" | "discovery";
+export type ProviderName = "docker" | "routing" | "discovery";
+
+/** JSON-compatible attribute values only: attributes are written to state and plan files. */
+export type AttrValue = string | number | boolean | null | AttrValue[] | { [key: string]: AttrValue };
+export type Attributes = { [key: string]: AttrValue };
+
+/** What the template wants: produced by src/model from a Template. */
+export interface DesiredResource {
+  address: Address;
+  type: ResourceType;
+  provider: ProviderName;
+  /** The service name for containers and discovery records; the virtual host or upstream name otherwise. */
+  name: string;
+  /** Replica index for containers (0-based); null otherwise. */
+  index: number | null;
+  /** Service this resource belongs to (for grouping in views); null for shared resources. */
+  service: string | null;
+  attributes: Attributes;
+  /** Resources that must exist before this one (links, depends_on, aliyun.depends, network). */
+  dependsOn: Address[];
+}
+
+/** What the last apply recorded, as kept in the state file. */
+export interface RecordedResource {
+  address: Address;
+  type: ResourceType;
+  provider: ProviderName;
+  attributes: Attributes;
+  dependsOn?: Address[];
+}
+
+/**
+ * What a provider sees really running. `attributes` use the same keys as the recorded
+ * attributes so the planner can compare them; keys a provider cannot observe are left out.
+ */
+export interface ObservedResource {
+  address: Address;
+  type: ResourceType;
+  attributes: Attributes;
+}
+
+/** A provider that could not observe (engine down) says so, and the plan shows why. */
+export interface ObservationGap {
+  provider: ProviderName;
+  reason: string;
+}
+
+export interface Observation {
+  resources: ObservedResource[];
+  gaps: ObservationGap[];
+  /** Providers that were asked; a resource of an observed provider missing from `resources` is gone. */
+  observedProviders: ProviderName[];
+}

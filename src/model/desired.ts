@@ -1,0 +1,259 @@
+import { UserError } from "../core/errors.js";
+import type { Address, Attributes, DesiredResource } from "../core/types.js";
+import type { RouteSpec, ServiceSpec, Template } from "../template/types.js";
+import type { ContainerAttributes, PortAttr } from "../../providers/docker/attributes.js";
+import {
+  NETWORK_ADDRESS,
+  compareAddresses,
+  containerAddress,
+  containerName,
+  discoveryAddress,
+  networkName,
+  routeAddress,
+  upstreamAddress,
+} from "./addresses.js";
+import { canonicalJson, sha256 } from "./config-hash.js";
+import { findCycle } from "./cycles.js";
+import { linkEnvironment } from "./link-env.js";
+
+export interface ModelOptions {
+  project: string;
+  /** Address ports are published on when the template names none. */
+  publishAddress: string;
+  /** Discovery records are modelled only when an etcd is configured. */
+  discovery: boolean;
+  /** Injected into services whose aliyun.addon names discovery/nginx (the article's platform does this). */
+  etcdEndpoints?: string[];
+}
+
+export interface DesiredModel {
+  resources: DesiredResource[];
+}
+
+/** Template → desired resources with addresses and dependencies (DESIGN.md rule 2). */
+export function buildDesired(template: Template, opts: ModelOptions): DesiredModel {
+  checkCycles(template);
+  const byName = new Map(template.services.map((s) => [s.name, s]));
+  const resources: DesiredResource[] = [
+    {
+      address: NETWORK_ADDRESS,
+      type: "network",
+      provider: "docker",
+      name: "default",
+      index: null,
+      service: null,
+      attributes: { name: networkName(opts.project), project: opts.project },
+      dependsOn: [],
+    },
+  ];
+  for (const spec of template.services) {
+    for (let i = 0; i < spec.aliyun.scale; i++) resources.push(containerResource(spec, i, byName, opts));
+  }
+  resources.push(...routingResources(template.services));
+  if (opts.discovery) resources.push(...template.services.map((s) => discoveryResource(s, opts)));
+  resources.sort((a, b) => compareAddresses(a.address, b.address));
+  return { resources };
+}
+
+function checkCycles(template: Template): void {
+  const edges = new Map(template.services.map((s) => [s.name, serviceDeps(s)]));
+  const cycle = findCycle(edges);
+  if (cycle) {
+    const first = template.services.find((s) => s.name === cycle[0]);
+    throw new UserError("E_CYCLE", `dependency cycle between services: ${cycle.join(" → ")}`, first?.keyLocs.links ?? first?.loc);
+  }
+}
+
+function serviceDeps(spec: ServiceSpec): string[] {
+  return [...new Set([...spec.links.map((l) => l.service), ...spec.dependsOn, ...spec.aliyun.depends])].sort();
+}
+
+function containerResource(
+  spec: ServiceSpec,
+  index: number,
+  byName: ReadonlyMap<string, ServiceSpec>,
+  opts: ModelOptions,
+): DesiredResource {
+  const deps = serviceDeps(spec);
+  const attrs: Omit<ContainerAttributes, "config_hash"> = {
+    name: containerName(opts.project, spec.name, index),
+    project: opts.project,
+    service: spec.name,
+    index,
+    image: spec.image ?? `${opts.project}_${spec.name}`,
+    image_id: null,
+    command: spec.command,
+    entrypoint: spec.entrypoint,
+    environment: environmentOf(spec, byName, opts),
+    labels: { ...spec.labels },
+    hostname: spec.hostname,
+    working_dir: spec.workingDir,
+    user: spec.user,
+    restart: spec.restart ?? "no",
+    extra_hosts: spec.extraHosts.map((h) => `${h.host}:${h.ip}`).sort(),
+    ports: spec.ports.map(
+      (p): PortAttr => ({
+        container_port: p.containerPort,
+        protocol: p.protocol,
+        host_ip: p.hostIp ?? opts.publishAddress,
+        host_port: p.hostPort,
+      }),
+    ),
+    expose: [...spec.expose].sort((a, b) => a - b),
+    volumes: [...spec.volumes, ...spec.aliyun.logs.map((path, n) => `${opts.project}_${spec.name}_logs_${n + 1}:${path}`)],
+    network: networkName(opts.project),
+    aliases: [...new Set([spec.name, `${spec.name}_${index + 1}`, ...linkAliasesTo(spec.name, byName)])].sort(),
+    healthcheck: spec.healthcheck
+      ? {
+          test: spec.healthcheck.test,
+          interval_seconds: spec.healthcheck.intervalSeconds,
+          timeout_seconds: spec.healthcheck.timeoutSeconds,
+          retries: spec.healthcheck.retries,
+          start_period_seconds: spec.healthcheck.startPeriodSeconds,
+        }
+      : null,
+    running: true,
+  };
+  const { running: _running, image_id: _imageId, ...hashed } = attrs;
+  const attributes = { ...attrs, config_hash: sha256(canonicalJson(hashed)).slice(0, 16) } as unknown as Attributes;
+  return {
+    address: containerAddress(spec.name, index),
+    type: "container",
+    provider: "docker",
+    name: spec.name,
+    index,
+    service: spec.name,
+    attributes,
+    dependsOn: [NETWORK_ADDRESS, ...deps.flatMap((d) => replicaAddresses(byName.get(d)))],
+  };
+}
+
+function replicaAddresses(spec: ServiceSpec | undefined): Address[] {
+  if (!spec) return [];
+  return Array.from({ length: spec.aliyun.scale }, (_, i) => containerAddress(spec.name, i));
+}
+
+/** Aliases other services give this one in their links ("db:mysql" makes "mysql" resolve to db). */
+function linkAliasesTo(service: string, byName: ReadonlyMap<string, ServiceSpec>): string[] {
+  const aliases: string[] = [];
+  for (const other of byName.values()) {
+    for (const link of other.links) if (link.service === service) aliases.push(link.alias);
+  }
+  return aliases;
+}
+
+function environmentOf(spec: ServiceSpec, byName: ReadonlyMap<string, ServiceSpec>, opts: ModelOptions): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const link of spec.links) {
+    const target = byName.get(link.service);
+    if (!target) continue;
+    Object.assign(env, linkEnvironment(link.alias, containerName(opts.project, target.name, 0), portsOf(target), target.environment));
+  }
+  if (opts.etcdEndpoints && spec.aliyun.addon.length > 0) {
+    env.COMPOSE_PROJECT_NAME = opts.project;
+    env.ETCD_NODES = opts.etcdEndpoints.join(",");
+  }
+  // The template's own values win over injected ones, as docker's did over link variables.
+  Object.assign(env, spec.environment);
+  return sortRecord(env);
+}
+
+function portsOf(spec: ServiceSpec): { port: number; protocol: string }[] {
+  const seen = new Map<string, { port: number; protocol: string }>();
+  for (const port of spec.expose) seen.set(`${port}/tcp`, { port, protocol: "tcp" });
+  for (const p of spec.ports) seen.set(`${p.containerPort}/${p.protocol}`, { port: p.containerPort, protocol: p.protocol });
+  return [...seen.values()];
+}
+
+function sortRecord(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * One route per virtual host and one upstream per route. Several services routing the same
+ * host (the article's "route to node": tomcat1 and tomcat2 both on tomcat.ir) share it.
+ */
+function routingResources(services: readonly ServiceSpec[]): DesiredResource[] {
+  const byHost = new Map<string, { route: RouteSpec; members: { spec: ServiceSpec; route: RouteSpec }[] }>();
+  for (const spec of services) {
+    for (const route of spec.aliyun.routes) {
+      const key = route.host + route.context;
+      const entry = byHost.get(key) ?? { route, members: [] };
+      entry.members.push({ spec, route });
+      byHost.set(key, entry);
+    }
+  }
+  const out: DesiredResource[] = [];
+  for (const { route, members } of byHost.values()) {
+    const name = route.host + route.context.replace(/\//g, "_");
+    const servers = members.flatMap(({ spec, route: r }) =>
+      Array.from({ length: spec.aliyun.scale }, (_, i) => `${containerAddress(spec.name, i)}:${r.containerPort}`),
+    );
+    const owner = members[0].spec.name;
+    const sticky = members.some((m) => m.spec.aliyun.sessionSticky);
+    out.push({
+      address: upstreamAddress(name),
+      type: "upstream",
+      provider: "routing",
+      name,
+      index: null,
+      service: owner,
+      attributes: { name, servers, sticky, protocol: route.scheme },
+      dependsOn: members.flatMap(({ spec }) => replicaAddresses(spec)),
+    });
+    out.push({
+      address: routeAddress(name),
+      type: "route",
+      provider: "routing",
+      name,
+      index: null,
+      service: owner,
+      attributes: {
+        virtual_host: route.host,
+        protocol: route.scheme,
+        context: route.context,
+        upstream: name,
+        services: members.map((m) => m.spec.name),
+        ports: members.map((m) => m.route.containerPort),
+      },
+      dependsOn: [upstreamAddress(name)],
+    });
+  }
+  return out;
+}
+
+function discoveryResource(spec: ServiceSpec, opts: ModelOptions): DesiredResource {
+  return {
+    address: discoveryAddress(opts.project, spec.name),
+    type: "discovery",
+    provider: "discovery",
+    name: `${opts.project}_${spec.name}`,
+    index: null,
+    service: spec.name,
+    attributes: {
+      key: `/berth/services/${opts.project}_${spec.name}`,
+      name: spec.name,
+      project: opts.project,
+      definition: definitionOf(spec),
+      extensions: {
+        scale: spec.aliyun.scale,
+        routing: spec.aliyun.routes.map((r) => ({ virtual_host: r.host, protocol: r.scheme, port: r.containerPort })),
+      },
+    },
+    dependsOn: replicaAddresses(spec),
+  };
+}
+
+/** The service as written, in the article's record shape (secrets are masked when shown or stored). */
+function definitionOf(spec: ServiceSpec): Attributes {
+  const def: Attributes = {};
+  if (spec.image) def.image = spec.image;
+  if (Object.keys(spec.labels).length) def.labels = spec.labels;
+  if (spec.links.length) def.links = spec.links.map((l) => (l.alias === l.service ? l.service : `${l.service}:${l.alias}`));
+  if (spec.ports.length)
+    def.ports = spec.ports.map((p) => (p.hostPort === null ? `${p.containerPort}` : `${p.hostPort}:${p.containerPort}`));
+  if (spec.volumes.length) def.volumes = spec.volumes;
+  if (Object.keys(spec.environment).length) def.environment = spec.environment;
+  if (spec.restart) def.restart = spec.restart;
+  return def;
+}

@@ -1,0 +1,54 @@
+import type { AttributeRule, ResourceSchema } from "../core/provider.js";
+import type { AttrValue, Attributes } from "../core/types.js";
+import { canonicalJson } from "../model/config-hash.js";
+
+export interface AttributeDiff {
+  /** Changed attributes that can be applied to the running resource. */
+  inPlace: string[];
+  /** Changed attributes that need a new resource. */
+  replace: string[];
+}
+
+const NO_SCHEMA: ResourceSchema = { attributes: {}, defaultRule: { update: "replace" } };
+
+export function ruleFor(schema: ResourceSchema | undefined, key: string): AttributeRule {
+  const s = schema ?? NO_SCHEMA;
+  return s.attributes[key] ?? s.defaultRule;
+}
+
+export function sameValue(a: AttrValue | undefined, b: AttrValue | undefined): boolean {
+  return canonicalJson(a ?? null) === canonicalJson(b ?? null);
+}
+
+/**
+ * Compares what the template wants with what was recorded, attribute by attribute, and
+ * sorts each difference by the provider's rule. A digest (the config hash) is named only when
+ * nothing it digests is: it is how a change the schema cannot see still forces replacement.
+ */
+export function diffAttributes(schema: ResourceSchema | undefined, desired: Attributes, recorded: Attributes): AttributeDiff {
+  const inPlace: string[] = [];
+  const replace: string[] = [];
+  const digests: string[] = [];
+  const keys = [...new Set([...Object.keys(desired), ...Object.keys(recorded)])].sort();
+  for (const key of keys) {
+    const rule = ruleFor(schema, key);
+    if (rule.update === "computed") continue;
+    if (rule.resolvedAtPlan && desired[key] === null) continue;
+    if (sameValue(desired[key], recorded[key])) continue;
+    if (rule.digest) digests.push(key);
+    else if (rule.update === "in-place") inPlace.push(key);
+    else replace.push(key);
+  }
+  if (replace.length === 0 && digests.length > 0) replace.push(...digests);
+  return { inPlace, replace };
+}
+
+/** Desired attributes plus the computed ones the provider recorded (IDs, assigned ports). */
+export function withComputed(schema: ResourceSchema | undefined, desired: Attributes, recorded: Attributes): Attributes {
+  const out: Attributes = { ...desired };
+  for (const [key, value] of Object.entries(recorded)) {
+    const rule = ruleFor(schema, key);
+    if (rule.update === "computed" || (rule.resolvedAtPlan && desired[key] === null)) out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,213 @@
+import type { Diagnostic } from "../core/errors.js";
+import type { Actions, ChangeReason, DriftEntry, Plan, ResourceChange } from "../core/plan.js";
+import type { ProviderSchema, ResourceSchema } from "../core/provider.js";
+import type {
+  Address,
+  Attributes,
+  DesiredResource,
+  Observation,
+  ObservedResource,
+  ProviderName,
+  RecordedResource,
+  ResourceType,
+} from "../core/types.js";
+import { addressMatches, compareAddresses } from "../model/addresses.js";
+import { diffAttributes, ruleFor, withComputed } from "./attribute-diff.js";
+import { detectDrift, type Drift } from "./drift.js";
+
+export interface PlanInput {
+  project: string;
+  berthVersion: string;
+  templateHash: string;
+  desired: readonly DesiredResource[];
+  recorded: readonly RecordedResource[];
+  stateLineage: string | null;
+  stateSerial: number;
+  observation: Observation;
+  schemas: Partial<Record<ProviderName, ProviderSchema>>;
+  /** --target: only these addresses (and what they depend on) are planned. */
+  targets?: readonly Address[];
+  /** --replace: these are replaced even if unchanged. */
+  replace?: readonly Address[];
+  /** true for `destroy`: nothing is desired. */
+  destroy?: boolean;
+  warnings?: readonly Diagnostic[];
+}
+
+/**
+ * (desired, recorded, observed) → Plan. Pure: no I/O, no clock, no randomness; equal inputs
+ * give byte-identical plans.
+ */
+export function plan(input: PlanInput): Plan {
+  const desired = new Map((input.destroy ? [] : input.desired).map((d) => [d.address, d]));
+  const recorded = new Map(input.recorded.map((r) => [r.address, r]));
+  const observed = new Map(input.observation.resources.map((o) => [o.address, o]));
+  const observedProviders = new Set(input.observation.observedProviders);
+  const forced = new Set(input.replace ?? []);
+  const schemaOf = (provider: ProviderName, type: ResourceType): ResourceSchema | undefined => input.schemas[provider]?.[type];
+
+  const drift: DriftEntry[] = [];
+  const driftOf = new Map<Address, Drift>();
+  for (const r of recorded.values()) {
+    if (!observedProviders.has(r.provider)) continue;
+    const d = detectDrift(r, observed.get(r.address));
+    if (d) {
+      driftOf.set(r.address, d);
+      drift.push(d.entry);
+    }
+  }
+
+  const addresses = new Set<Address>([...desired.keys(), ...recorded.keys()]);
+  // Resources the engine runs under the project's labels that the state does not know.
+  for (const o of observed.values()) if (!recorded.has(o.address)) addresses.add(o.address);
+
+  const changes: ResourceChange[] = [];
+  for (const address of [...addresses].sort(compareAddresses)) {
+    const d = desired.get(address);
+    const r = recorded.get(address);
+    const o = observed.get(address);
+    const schema = schemaOf((d ?? r)?.provider ?? "docker", (d ?? r ?? o)!.type);
+    if (d && r) changes.push(planKept(d, r, driftOf.get(address), schema, forced.has(address)));
+    else if (d) changes.push(o ? planAdopt(d, o, schema) : change(d, ["create"], null, d.attributes, [], "new"));
+    else if (r) changes.push(planRemoved(r, desired, input.destroy ?? false));
+    else if (o) changes.push(planOrphan(o));
+  }
+
+  return {
+    formatVersion: "1.0",
+    berthVersion: input.berthVersion,
+    project: input.project,
+    stateLineage: input.stateLineage,
+    stateSerial: input.stateSerial,
+    templateHash: input.templateHash,
+    changes: input.targets?.length ? applyTargets(changes, input.targets) : changes,
+    drift,
+    gaps: [...input.observation.gaps],
+    warnings: [...(input.warnings ?? [])],
+  };
+}
+
+function planKept(d: DesiredResource, r: RecordedResource, drift: Drift | undefined, schema: ResourceSchema | undefined, forced: boolean): ResourceChange {
+  if (drift?.kind === "missing") return change(d, ["create"], null, d.attributes, [], "drift-missing");
+  const after = withComputed(schema, d.attributes, r.attributes);
+  if (drift?.kind === "changed") return replacement(d, r.attributes, after, drift.keys.map((k) => [k]), "drift-changed", schema);
+  if (forced) return replacement(d, r.attributes, after, [], "forced-by-replace", schema);
+  const diff = diffAttributes(schema, d.attributes, r.attributes);
+  if (diff.replace.length > 0) return replacement(d, r.attributes, after, diff.replace.map((k) => [k]), "attributes-changed", schema);
+  if (drift?.kind === "stopped") {
+    return change(d, ["update"], { ...r.attributes, running: false }, after, [], "drift-stopped");
+  }
+  if (diff.inPlace.length > 0) return change(d, ["update"], r.attributes, after, [], "attributes-changed");
+  return change(d, ["no-op"], r.attributes, after, [], null);
+}
+
+function replacement(
+  d: DesiredResource,
+  before: Attributes,
+  after: Attributes,
+  replacePaths: string[][],
+  reason: ChangeReason,
+  schema: ResourceSchema | undefined,
+): ResourceChange {
+  // The replacement gets new computed values (ID, assigned ports): do not carry the old ones.
+  const fresh: Attributes = {};
+  for (const [k, v] of Object.entries(after)) if (ruleFor(schema, k).update !== "computed") fresh[k] = v;
+  const actions: Actions = schema?.createBeforeDestroy?.(fresh) ? ["create", "delete"] : ["delete", "create"];
+  return change(d, actions, before, fresh, replacePaths, reason);
+}
+
+/** A container the template wants already runs under the project's labels: keep it if it matches. */
+function planAdopt(d: DesiredResource, o: ObservedResource, schema: ResourceSchema | undefined): ResourceChange {
+  const matches = !("config_hash" in o.attributes) || o.attributes.config_hash === d.attributes.config_hash;
+  if (matches) return change(d, ["update"], o.attributes, withComputed(schema, d.attributes, o.attributes), [], "adopted");
+  return change(d, ["delete", "create"], o.attributes, d.attributes, [["config_hash"]], "adopted");
+}
+
+function planRemoved(r: RecordedResource, desired: ReadonlyMap<Address, DesiredResource>, destroying: boolean): ResourceChange {
+  const base = r.address.replace(/\[\d+\]$/, "");
+  const serviceStillWanted = !destroying && base !== r.address && [...desired.keys()].some((a) => addressMatches(base, a));
+  return {
+    address: r.address,
+    type: r.type,
+    provider: r.provider,
+    ...nameAndIndex(r.address),
+    service: serviceOf(r),
+    actions: ["delete"],
+    before: r.attributes,
+    after: null,
+    replacePaths: [],
+    sensitive: [],
+    reason: serviceStillWanted ? "scaled-down" : "removed-from-template",
+    // Deleted in reverse: whatever depended on it is deleted first (the executor reverses edges).
+    dependsOn: r.dependsOn ?? [],
+  };
+}
+
+function planOrphan(o: ObservedResource): ResourceChange {
+  return {
+    address: o.address,
+    type: o.type,
+    provider: o.type === "discovery" ? "discovery" : o.type === "route" || o.type === "upstream" ? "routing" : "docker",
+    ...nameAndIndex(o.address),
+    service: typeof o.attributes.service === "string" ? o.attributes.service : nameAndIndex(o.address).name,
+    actions: ["delete"],
+    before: o.attributes,
+    after: null,
+    replacePaths: [],
+    sensitive: [],
+    reason: "orphan",
+    dependsOn: [],
+  };
+}
+
+function change(
+  d: DesiredResource,
+  actions: Actions,
+  before: Attributes | null,
+  after: Attributes | null,
+  replacePaths: string[][],
+  reason: ChangeReason | null,
+): ResourceChange {
+  return {
+    address: d.address,
+    type: d.type,
+    provider: d.provider,
+    name: d.name,
+    index: d.index,
+    service: d.service,
+    actions,
+    before,
+    after,
+    replacePaths,
+    sensitive: [],
+    reason,
+    dependsOn: [...d.dependsOn],
+  };
+}
+
+function nameAndIndex(address: Address): { name: string; index: number | null } {
+  const m = /^[a-z]+\.(.*?)(?:\[(\d+)\])?$/.exec(address);
+  return { name: m?.[1] ?? address, index: m?.[2] !== undefined ? Number(m[2]) : null };
+}
+
+function serviceOf(r: RecordedResource): string | null {
+  const s = r.attributes.service;
+  if (typeof s === "string") return s;
+  return r.type === "network" ? null : nameAndIndex(r.address).name;
+}
+
+/**
+ * --target keeps the named resources and everything they depend on (Terraform's rule);
+ * the rest stays as it is this time, shown as no change.
+ */
+function applyTargets(changes: ResourceChange[], targets: readonly Address[]): ResourceChange[] {
+  const byAddress = new Map(changes.map((c) => [c.address, c]));
+  const keep = new Set<Address>();
+  const visit = (address: Address) => {
+    if (keep.has(address)) return;
+    keep.add(address);
+    for (const dep of byAddress.get(address)?.dependsOn ?? []) visit(dep);
+  };
+  for (const c of changes) if (targets.some((t) => addressMatches(t, c.address))) visit(c.address);
+  return changes.map((c) => (keep.has(c.address) ? c : { ...c, actions: ["no-op"], after: c.before, reason: null }));
+}

@@ -1,0 +1,232 @@
+import { mkdir, readFile, rm } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import lockfile from "proper-lockfile";
+import writeFileAtomic from "write-file-atomic";
+import { UserError } from "../../src/core/errors.js";
+import type { LockHolder, StateBackend, StateFile, StateLock } from "../backend.js";
+import { parseState, serializeState } from "../new-state.js";
+
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+/** A lock whose directory was not touched for this long is abandoned (its holder refreshes it every STALE_MS / 2). */
+const STALE_MS = 10_000;
+
+type Release = () => Promise<void>;
+
+/**
+ * The state as one JSON file. Writes are compare-and-swap on the serial, guarded by a short
+ * internal write lock so that two writers never both pass the check; the user-visible lock
+ * (`lock()`) is a separate, longer one that names its holder.
+ */
+export class LocalStateBackend implements StateBackend {
+  readonly location: string;
+  private readonly backupPath: string;
+  private readonly holderPath: string;
+
+  constructor(private readonly path: string) {
+    this.location = path;
+    this.backupPath = `${path}.backup`;
+    this.holderPath = `${path}.lock.json`;
+  }
+
+  async read(): Promise<StateFile | null> {
+    const text = await readTextOrNull(this.path);
+    return text === null ? null : this.parse(text);
+  }
+
+  async write(next: StateFile, expectedSerial: number): Promise<void> {
+    if (next.serial !== expectedSerial + 1) {
+      throw new Error(`bug: writing state serial ${next.serial} over expected serial ${expectedSerial}`);
+    }
+    await this.ensureDirectory();
+    const releaseWriteLock = await this.acquireWriteLock();
+    try {
+      const currentText = await readTextOrNull(this.path);
+      const currentSerial = currentText === null ? 0 : this.parse(currentText).serial;
+      if (currentSerial !== expectedSerial) {
+        throw new UserError(
+          "E_STATE_MOVED",
+          `state at ${this.path} moved: expected serial ${expectedSerial}, found ${currentSerial} ` +
+            `(someone else changed it meanwhile); run the plan again`,
+        );
+      }
+      if (currentText !== null) {
+        await writeFileAtomic(this.backupPath, currentText, { mode: FILE_MODE, fsync: true });
+      }
+      await writeFileAtomic(this.path, serializeState(next), { mode: FILE_MODE, fsync: true });
+    } finally {
+      await releaseWriteLock();
+    }
+  }
+
+  async lock(command: string): Promise<StateLock> {
+    await this.ensureDirectory();
+    const releaseLock = await this.acquireStateLock();
+    const holder: LockHolder = { pid: process.pid, host: hostname(), command, since: new Date().toISOString() };
+    try {
+      await writeFileAtomic(this.holderPath, `${JSON.stringify(holder, null, 2)}\n`, { mode: FILE_MODE, fsync: true });
+    } catch (e) {
+      await releaseLock();
+      throw e;
+    }
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        // The holder file goes first: once the lock is released someone else may write theirs.
+        await rm(this.holderPath, { force: true });
+        await releaseLock();
+      },
+    };
+  }
+
+  private parse(text: string): StateFile {
+    const result = parseState(text);
+    if ("state" in result) return result.state;
+    throw new UserError(
+      "E_STATE_CORRUPT",
+      `state file ${this.path} is corrupt: ${result.problem}. The previous state is kept in ` +
+        `${this.backupPath}; check it and copy it over ${this.path} to restore it`,
+    );
+  }
+
+  private async ensureDirectory(): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true, mode: DIR_MODE });
+  }
+
+  private async acquireStateLock(mayBreakDeadHolder = true): Promise<Release> {
+    try {
+      return tolerateLostLock(
+        await lockfile.lock(this.path, {
+          realpath: false,
+          stale: STALE_MS,
+          update: STALE_MS / 2,
+          retries: 0,
+          onCompromised: ignoreCompromise,
+        }),
+      );
+    } catch (e) {
+      if (!isLockedError(e)) throw e;
+      const holder = await this.readHolder();
+      if (mayBreakDeadHolder && holder !== null && isDeadOnThisHost(holder)) {
+        await this.breakLockOf(holder);
+        return this.acquireStateLock(false);
+      }
+      throw this.lockedError(holder);
+    }
+  }
+
+  /** Short mutual exclusion around write's read-compare-write; waits instead of refusing. */
+  private async acquireWriteLock(): Promise<Release> {
+    try {
+      return tolerateLostLock(
+        await lockfile.lock(`${this.path}.write`, {
+          realpath: false,
+          stale: STALE_MS,
+          retries: { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 50 },
+          onCompromised: ignoreCompromise,
+        }),
+      );
+    } catch (e) {
+      if (!isLockedError(e)) throw e;
+      throw new UserError("E_STATE_LOCKED", `another process keeps writing the state at ${this.path}; try again`);
+    }
+  }
+
+  /**
+   * The holder file is written just after the lock is taken, so a refused caller may look in
+   * between; it waits a moment before giving up on naming the holder.
+   */
+  private async readHolder(): Promise<LockHolder | null> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const text = await readTextOrNull(this.holderPath);
+      const holder = text === null ? null : parseHolder(text);
+      if (holder !== null) return holder;
+      await sleep(20);
+    }
+    return null;
+  }
+
+  /** Removes a lock left by a process that no longer runs, unless someone replaced it meanwhile. */
+  private async breakLockOf(deadHolder: LockHolder): Promise<void> {
+    const current = parseHolder((await readTextOrNull(this.holderPath)) ?? "");
+    if (current === null || !sameHolder(current, deadHolder)) return;
+    await rm(`${this.path}.lock`, { recursive: true, force: true });
+    await rm(this.holderPath, { force: true });
+  }
+
+  private lockedError(holder: LockHolder | null): UserError {
+    const lockDir = `${this.path}.lock`;
+    const who =
+      holder === null
+        ? "another process"
+        : `pid ${holder.pid} on host ${holder.host} (${JSON.stringify(holder.command)}) since ${holder.since}`;
+    return new UserError("E_STATE_LOCKED", `state is locked by ${who}; if no such process runs, remove ${lockDir}`);
+  }
+}
+
+async function readTextOrNull(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
+}
+
+function parseHolder(text: string): LockHolder | null {
+  try {
+    const holder = JSON.parse(text) as Partial<LockHolder> | null;
+    if (holder === null || typeof holder !== "object") return null;
+    if (!Number.isInteger(holder.pid) || typeof holder.host !== "string") return null;
+    return {
+      pid: holder.pid as number,
+      host: holder.host,
+      command: typeof holder.command === "string" ? holder.command : "?",
+      since: typeof holder.since === "string" ? holder.since : "?",
+    };
+  } catch {
+    return null;
+  }
+}
+
+function sameHolder(a: LockHolder, b: LockHolder): boolean {
+  return a.pid === b.pid && a.host === b.host && a.command === b.command && a.since === b.since;
+}
+
+function isDeadOnThisHost(holder: LockHolder): boolean {
+  if (holder.host !== hostname() || holder.pid <= 0) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+function isLockedError(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException | null)?.code === "ELOCKED";
+}
+
+/**
+ * proper-lockfile's default throws from a timer (crashing the process) when a held lock is
+ * lost. The serial compare-and-swap in write() still keeps the state safe, so carry on.
+ */
+function ignoreCompromise(): void {}
+
+/** Releasing a lock that was lost or already released is not an error for the releaser. */
+function tolerateLostLock(release: Release): Release {
+  return async () => {
+    try {
+      await release();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ERELEASED" && (e as NodeJS.ErrnoException).code !== "ENOTACQUIRED") {
+        throw e;
+      }
+    }
+  };
+}
