@@ -31,6 +31,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplySummary> {
   const waitFor = prerequisites(plan.changes);
   const done = new Map<Address, Promise<boolean>>();
   const limit = pLimit(Math.max(1, opts.parallelism));
+  const rolling = rollingLimits(steps);
   const summary: ApplySummary = { added: 0, changed: 0, destroyed: 0, failed: 0, skipped: 0, ms: 0, interrupted: false };
   let failed = false;
 
@@ -41,6 +42,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplySummary> {
       return stopSignal.stopped;
     },
     recordedAttributes: (address) => recorder.attributesOf(address),
+    recorded: () => recorder.resources(),
     replicaReplaced: async (address, next) => {
       await recorder.record(address, change, next);
       for (const provider of providers.values()) await provider.afterApply?.(recorder.resources(), ctxFor(change));
@@ -57,7 +59,9 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplySummary> {
         emit({ kind: "step-skipped", address: change.address, reason: "a change it depends on did not complete" });
         return false;
       }
-      return limit(async () => {
+      const rollingLimit = rolling.get(change.address);
+      const limited = <T>(fn: () => Promise<T>) => (rollingLimit ? rollingLimit(() => limit(fn)) : limit(fn));
+      return limited(async () => {
         if (failed || stopSignal.stopped) {
           summary.skipped++;
           emit({ kind: "step-skipped", address: change.address, reason: failed ? "apply stopped after an error" : "interrupted" });
@@ -107,6 +111,23 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplySummary> {
   summary.ms = opts.now() - started;
   emit({ kind: "apply-done", summary });
   return summary;
+}
+
+/**
+ * Create-before-destroy replacements of one service roll a few replicas at a time
+ * (aliyun.rolling_updates.parallelism, default 1), so the service never loses capacity.
+ */
+function rollingLimits(steps: readonly ResourceChange[]): Map<Address, ReturnType<typeof pLimit>> {
+  const byService = new Map<string, ReturnType<typeof pLimit>>();
+  const out = new Map<Address, ReturnType<typeof pLimit>>();
+  for (const c of steps) {
+    if (c.actions.length !== 2 || c.actions[0] !== "create" || !c.service) continue;
+    const labels = (c.after?.labels ?? {}) as Record<string, string>;
+    const parallelism = Math.max(1, Number(labels["aliyun.rolling_updates.parallelism"] ?? 1) || 1);
+    if (!byService.has(c.service)) byService.set(c.service, pLimit(parallelism));
+    out.set(c.address, byService.get(c.service)!);
+  }
+  return out;
 }
 
 function count(summary: ApplySummary, change: ResourceChange): void {

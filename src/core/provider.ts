@@ -48,6 +48,8 @@ export interface ApplyContext {
   readonly aborted: boolean;
   /** Recorded attributes of other resources (e.g. the routing provider needs the replicas' ports). */
   recordedAttributes(address: string): Attributes | undefined;
+  /** Everything recorded so far in this apply (state as it will be written). */
+  recorded(): readonly RecordedResource[];
   /**
    * Create-before-destroy of a routed replica: called once the new replica is ready and
    * before the old one stops, so the router can move traffic to `next` without a gap.

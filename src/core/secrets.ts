@@ -43,6 +43,7 @@ function maskValue(value: AttrValue, secrets: Set<string>, key?: string): AttrVa
 /** Replaces each known secret inside a longer string ("KEY=abc" in a command). */
 export function scrubSecrets(text: string, secrets: Iterable<string>): string {
   let out = text;
-  for (const s of secrets) if (out.includes(s)) out = out.split(s).join(MASK);
+  // Longest first: a secret that starts with another must not leave its tail showing.
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (out.includes(s)) out = out.split(s).join(MASK);
   return out;
 }

@@ -91,14 +91,7 @@ function containerResource(
     user: spec.user,
     restart: spec.restart ?? "no",
     extra_hosts: spec.extraHosts.map((h) => `${h.host}:${h.ip}`).sort(),
-    ports: spec.ports.map(
-      (p): PortAttr => ({
-        container_port: p.containerPort,
-        protocol: p.protocol,
-        host_ip: p.hostIp ?? opts.publishAddress,
-        host_port: p.hostPort,
-      }),
-    ),
+    ports: portsToPublish(spec, opts.publishAddress),
     expose: [...spec.expose].sort((a, b) => a - b),
     volumes: [...spec.volumes, ...spec.aliyun.logs.map((path, n) => `${opts.project}_${spec.name}_logs_${n + 1}:${path}`)],
     network: networkName(opts.project),
@@ -126,6 +119,22 @@ function containerResource(
     attributes,
     dependsOn: [NETWORK_ADDRESS, ...deps.flatMap((d) => replicaAddresses(byName.get(d)))],
   };
+}
+
+/**
+ * The template's ports, plus every routed port the template only exposes: the router reaches
+ * replicas through ports published on the publish address, never a bridge address.
+ */
+function portsToPublish(spec: ServiceSpec, publishAddress: string): PortAttr[] {
+  const ports = spec.ports.map(
+    (p): PortAttr => ({ container_port: p.containerPort, protocol: p.protocol, host_ip: p.hostIp ?? publishAddress, host_port: p.hostPort }),
+  );
+  for (const route of spec.aliyun.routes) {
+    if (!ports.some((p) => p.container_port === route.containerPort && p.protocol === "tcp")) {
+      ports.push({ container_port: route.containerPort, protocol: "tcp", host_ip: publishAddress, host_port: null });
+    }
+  }
+  return ports;
 }
 
 function replicaAddresses(spec: ServiceSpec | undefined): Address[] {
@@ -231,7 +240,7 @@ function discoveryResource(spec: ServiceSpec, opts: ModelOptions): DesiredResour
     index: null,
     service: spec.name,
     attributes: {
-      key: `/berth/services/${opts.project}_${spec.name}`,
+      path: `/berth/services/${opts.project}_${spec.name}`,
       name: spec.name,
       project: opts.project,
       definition: definitionOf(spec),

@@ -42,7 +42,7 @@ export const network: DesiredResource = {
 
 /** What apply would record for a desired resource (with its computed ID). */
 export function recorded(d: DesiredResource, extra: Attributes = {}): RecordedResource {
-  const computed = d.type === "container" ? { container_id: `id-${d.address}`, published: {} } : { network_id: "net-1" };
+  const computed: Attributes = d.type === "container" ? { container_id: `id-${d.address}`, published: {} } : { network_id: "net-1" };
   return { address: d.address, type: d.type, provider: d.provider, attributes: { ...d.attributes, ...computed, ...extra }, dependsOn: d.dependsOn };
 }
 

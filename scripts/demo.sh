@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Berth's main job on the article's first example: start the engines, build the demo images,
+# plan and apply examples/01-tomcat-mysql, plan again ("No changes."), and show how to reach it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/engines.sh start
+bash scripts/images.sh
+[ -f dist/berth.mjs ] || node scripts/build.mjs
+
+berth() { node bin/berth.mjs "$@"; }
+template=examples/01-tomcat-mysql/docker-compose.yml
+
+echo "== berth plan"
+berth plan -f "$template" -p demo --no-tui
+echo "== berth apply"
+berth apply -f "$template" -p demo --auto-approve --no-tui
+echo "== berth plan (again)"
+berth plan -f "$template" -p demo --no-tui --detailed-exitcode
+echo "== what runs"
+berth show -f "$template" -p demo
+
+listen="${BERTH_ROUTER_LISTEN:-127.0.0.1:8480}"
+echo
+echo "Reach a tomcat replica through the router (each request may land on another replica):"
+echo "  curl -s -H 'Host: tomcat-sample.localhost' http://${listen}/"
+curl -s --max-time 5 -H 'Host: tomcat-sample.localhost' "http://${listen}/" || true
+echo
+echo "Tear it down with: node bin/berth.mjs destroy -f $template -p demo --auto-approve"

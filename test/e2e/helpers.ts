@@ -1,0 +1,77 @@
+import { spawn } from "node:child_process";
+import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Docker from "dockerode";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const BERTH = path.join(ROOT, "bin/berth.mjs");
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI bundle (dist/, built by `npm test` before vitest), as a user would. */
+export function berth(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BERTH, ...args], {
+      cwd: opts.cwd ?? ROOT,
+      env: { ...process.env, NO_COLOR: "1", CI: "true", BERTH_STOP_TIMEOUT: "1", ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Fails loudly when no engine answers: an e2e test never skips. */
+export async function requireDocker(): Promise<Docker> {
+  const docker = new Docker();
+  try {
+    await docker.ping();
+  } catch (e) {
+    throw new Error(`e2e tests need a running Docker engine (npm run engines): ${(e as Error).message}`);
+  }
+  return docker;
+}
+
+export async function projectContainers(docker: Docker, project: string): Promise<Docker.ContainerInfo[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`berth.project=${project}`] } });
+  return list.sort((a, b) => a.Names[0].localeCompare(b.Names[0]));
+}
+
+/** Removes whatever a test project left behind, even when the test failed half way. */
+export async function removeProject(docker: Docker, project: string): Promise<void> {
+  for (const c of await projectContainers(docker, project)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+  const nets = await docker.listNetworks({ filters: { name: [`${project}_default`] } });
+  for (const n of nets) if (n.Name === `${project}_default`) await docker.getNetwork(n.Id).remove().catch(() => {});
+  const vols = await docker.listVolumes({ filters: { label: [`berth.project=${project}`] } });
+  for (const v of vols.Volumes ?? []) await docker.getVolume(v.Name).remove({ force: true }).catch(() => {});
+}
+
+export function uniqueProject(prefix: string): string {
+  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+}
+
+/** A copy of an example in a tmp folder, so the test can edit the template and keep its state apart. */
+export async function copyExample(name: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), `berth-${name}-`));
+  await cp(path.join(ROOT, "examples", name), dir, { recursive: true });
+  return dir;
+}
+
+export async function editFile(file: string, edit: (text: string) => string): Promise<void> {
+  await writeFile(file, edit(await readFile(file, "utf8")));
+}
+
+export async function httpGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(5000) });
+  return { status: res.status, body: await res.text() };
+}

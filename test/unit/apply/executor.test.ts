@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { executePlan } from "../../../src/apply/executor.js";
+import { StateRecorder } from "../../../src/apply/state-recorder.js";
+import { UserError } from "../../../src/core/errors.js";
+import type { ApplyEvent } from "../../../src/core/events.js";
+import type { Plan, ResourceChange } from "../../../src/core/plan.js";
+import type { Provider } from "../../../src/core/provider.js";
+import { LocalStateBackend } from "../../../state/local/local-backend.js";
+import { container, network, planOf, recorded } from "../planner/fixtures.js";
+
+/** Records the order of calls; fails the addresses it is told to. The executor's scheduling is what is tested. */
+function scriptedProvider(failing: string[] = []): Provider & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    name: "docker",
+    schema: {},
+    calls,
+    refresh: async () => [],
+    apply: async (change: ResourceChange) => {
+      calls.push(`${change.actions.join(",")} ${change.address}`);
+      await new Promise((r) => setTimeout(r, 5));
+      if (failing.includes(change.address)) throw new UserError("E_TEST", "boom", { address: change.address });
+      return change.after ? { ...change.after, container_id: `id-${change.address}` } : null;
+    },
+  };
+}
+
+async function run(plan: Plan, provider: Provider) {
+  const dir = await mkdtemp(path.join(tmpdir(), "berth-exec-"));
+  const backend = new LocalStateBackend(path.join(dir, "state.json"));
+  const events: ApplyEvent[] = [];
+  let t = 0;
+  const summary = await executePlan({
+    plan,
+    providers: new Map([["docker", provider]]),
+    recorder: new StateRecorder(backend, "p", null),
+    parallelism: 4,
+    emit: (e) => events.push(e),
+    stopSignal: { stopped: false },
+    now: () => (t += 1),
+  });
+  return { summary, events, state: await backend.read() };
+}
+
+describe("executor", () => {
+  it("creates the network before the containers and records every change", async () => {
+    const provider = scriptedProvider();
+    const { summary, state } = await run(planOf({ desired: [network, container("web", 0), container("web", 1)], recorded: [] }), provider);
+    expect(provider.calls[0]).toBe("create network.default");
+    expect(summary).toMatchObject({ added: 3, failed: 0 });
+    expect(state?.resources.map((r) => r.address)).toEqual(["container.web[0]", "container.web[1]", "network.default"]);
+    expect(state?.serial).toBe(3);
+  });
+
+  it("deletes containers before the network they sit on", async () => {
+    const provider = scriptedProvider();
+    const rec = [network, container("web", 0)].map((d) => recorded(d));
+    await run(planOf({ desired: [], recorded: rec, destroy: true }), provider);
+    expect(provider.calls).toEqual(["delete container.web[0]", "delete network.default"]);
+  });
+
+  it("on a failure skips what depends on it, keeps what completed, and reports both", async () => {
+    const provider = scriptedProvider(["container.db[0]"]);
+    const db = container("db", 0);
+    const web = { ...container("web", 0), dependsOn: ["network.default", "container.db[0]"] };
+    const { summary, events, state } = await run(planOf({ desired: [network, db, web], recorded: [] }), provider);
+    expect(summary).toMatchObject({ added: 1, failed: 1, skipped: 1 });
+    expect(events.find((e) => e.kind === "step-failed")).toMatchObject({ address: "container.db[0]" });
+    expect(events.find((e) => e.kind === "step-skipped")).toMatchObject({ address: "container.web[0]" });
+    expect(state?.resources.map((r) => r.address)).toEqual(["network.default"]);
+  });
+});
