@@ -1,0 +1,173 @@
+import { homedir } from "node:os";
+import { resolve } from "node:path";
+import type Docker from "dockerode";
+import { UserError } from "../../src/core/errors.js";
+import type { ContainerAttributes, HealthcheckAttr, PortAttr } from "./attributes.js";
+import { LABEL_CONFIG_HASH, LABEL_INDEX, LABEL_PROJECT, LABEL_SERVICE } from "./attributes.js";
+
+/** Marks the replacement started beside a routed replica until it takes the canonical name. */
+export const LABEL_TEMPORARY = "berth.temporary";
+/** Suffix of that replacement's name while both run. */
+export const TEMPORARY_SUFFIX = "_next";
+
+export interface SpecOptions {
+  /** Docker name; the canonical `attrs.name` unless a temporary one is wanted. */
+  name: string;
+  temporary: boolean;
+  stopTimeoutSeconds: number;
+  /** For errors. */
+  address: string;
+}
+
+/** What to ask the engine for: the create call, and the named volumes to create (labelled) first. */
+export interface ContainerSpec {
+  create: Docker.ContainerCreateOptions;
+  namedVolumes: string[];
+}
+
+/** ContainerAttributes → the engine's create options. Pure: no I/O. */
+export function containerSpec(attrs: ContainerAttributes, opts: SpecOptions): ContainerSpec {
+  const volumes = attrs.volumes.map(parseVolume);
+  const ports = portConfig(attrs.ports, attrs.expose);
+  const create: Docker.ContainerCreateOptions = {
+    name: opts.name,
+    Image: attrs.image,
+    Env: Object.keys(attrs.environment)
+      .sort()
+      .map((k) => `${k}=${attrs.environment[k]}`),
+    Cmd: attrs.command ?? undefined,
+    Entrypoint: attrs.entrypoint ?? undefined,
+    Hostname: attrs.hostname ?? undefined,
+    WorkingDir: attrs.working_dir ?? undefined,
+    User: attrs.user ?? undefined,
+    Labels: containerLabels(attrs, opts.temporary),
+    ExposedPorts: ports.exposed,
+    Volumes: anonymousVolumes(volumes),
+    Healthcheck: attrs.healthcheck ? healthConfig(attrs.healthcheck) : undefined,
+    StopTimeout: opts.stopTimeoutSeconds,
+    HostConfig: {
+      PortBindings: ports.bindings,
+      RestartPolicy: restartPolicyOf(attrs.restart, opts.address),
+      ExtraHosts: attrs.extra_hosts,
+      Binds: volumes.flatMap((v) => (v.kind === "anonymous" ? [] : [v.bind])),
+      NetworkMode: attrs.network,
+    },
+    NetworkingConfig: { EndpointsConfig: { [attrs.network]: { Aliases: attrs.aliases } } },
+  };
+  return { create, namedVolumes: volumes.flatMap((v) => (v.kind === "named" ? [v.name] : [])) };
+}
+
+export function containerLabels(attrs: ContainerAttributes, temporary: boolean): Record<string, string> {
+  return {
+    ...attrs.labels,
+    [LABEL_PROJECT]: attrs.project,
+    [LABEL_SERVICE]: attrs.service,
+    [LABEL_INDEX]: String(attrs.index),
+    [LABEL_CONFIG_HASH]: attrs.config_hash,
+    ...(temporary ? { [LABEL_TEMPORARY]: "true" } : {}),
+  };
+}
+
+function portConfig(ports: PortAttr[], expose: number[]) {
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const port of expose) exposed[`${port}/tcp`] = {};
+  for (const p of ports) {
+    const key = `${p.container_port}/${p.protocol}`;
+    exposed[key] = {};
+    // HostPort "" lets the engine pick a free port; apply records the one it picked.
+    (bindings[key] ??= []).push({ HostIp: p.host_ip, HostPort: p.host_port === null ? "" : String(p.host_port) });
+  }
+  return { exposed, bindings };
+}
+
+export interface RestartPolicy {
+  Name: "no" | "always" | "unless-stopped" | "on-failure";
+  MaximumRetryCount?: number;
+}
+
+/** "no" | "always" | "unless-stopped" | "on-failure[:N]" → the engine's RestartPolicy. */
+export function parseRestartPolicy(restart: string): RestartPolicy | null {
+  const value = restart.trim();
+  if (value === "" || value === "no") return { Name: "no" };
+  if (value === "always" || value === "unless-stopped") return { Name: value };
+  const onFailure = /^on-failure(?::(\d+))?$/.exec(value);
+  if (!onFailure) return null;
+  return onFailure[1] === undefined ? { Name: "on-failure" } : { Name: "on-failure", MaximumRetryCount: Number(onFailure[1]) };
+}
+
+export function restartPolicyOf(restart: string, address: string): RestartPolicy {
+  const policy = parseRestartPolicy(restart);
+  if (!policy) {
+    throw new UserError(
+      "E_RESTART",
+      `restart must be one of no, always, unless-stopped, on-failure[:N]; got '${restart}'`,
+      { address },
+    );
+  }
+  return policy;
+}
+
+export type VolumeMount =
+  | { kind: "bind"; bind: string }
+  | { kind: "named"; name: string; bind: string }
+  | { kind: "anonymous"; target: string };
+
+/** "/host:/ctr[:ro]" (bind), "name:/ctr[:ro]" (named volume), "/ctr" (anonymous volume). */
+export function parseVolume(spec: string): VolumeMount {
+  const parts = spec.split(":");
+  if (parts.length === 1) return { kind: "anonymous", target: spec };
+  const [source, ...rest] = parts;
+  if (isHostPath(source)) return { kind: "bind", bind: [hostPath(source), ...rest].join(":") };
+  return { kind: "named", name: source, bind: spec };
+}
+
+function isHostPath(source: string): boolean {
+  return source.startsWith("/") || source.startsWith(".") || source.startsWith("~");
+}
+
+/** The engine wants absolute host paths; relative ones are taken from where Berth runs. */
+function hostPath(source: string): string {
+  if (source === "~" || source.startsWith("~/")) return homedir() + source.slice(1);
+  return resolve(source);
+}
+
+function anonymousVolumes(volumes: VolumeMount[]): Record<string, object> | undefined {
+  const anonymous = volumes.flatMap((v) => (v.kind === "anonymous" ? [v.target] : []));
+  return anonymous.length ? Object.fromEntries(anonymous.map((t) => [t, {}])) : undefined;
+}
+
+const NS_PER_SECOND = 1_000_000_000;
+
+function healthConfig(h: HealthcheckAttr): Docker.HealthConfig {
+  const ns = (seconds: number | null) => (seconds === null ? undefined : Math.round(seconds * NS_PER_SECOND));
+  return {
+    Test: healthTest(h.test),
+    Interval: ns(h.interval_seconds),
+    Timeout: ns(h.timeout_seconds),
+    StartPeriod: ns(h.start_period_seconds),
+    Retries: h.retries ?? undefined,
+  };
+}
+
+/** ["CMD", ...] / ["CMD-SHELL", "..."] / ["NONE"] as compose writes them; a bare command is a shell line. */
+function healthTest(test: string[]): string[] {
+  if (["CMD", "CMD-SHELL", "NONE"].includes(test[0] ?? "")) return test;
+  return test.length === 1 ? ["CMD-SHELL", test[0]] : ["CMD", ...test];
+}
+
+/** Whether the engine will report a health status for this container. */
+export function hasHealthcheck(attrs: ContainerAttributes): boolean {
+  return attrs.healthcheck !== null && attrs.healthcheck.test.length > 0 && attrs.healthcheck.test[0] !== "NONE";
+}
+
+/** "8080/tcp" → the host port the engine bound (the first binding of each published port). */
+export function publishedPorts(info: Docker.ContainerInspectInfo): Record<string, number> {
+  const published: Record<string, number> = {};
+  const ports = (info.NetworkSettings?.Ports ?? {}) as Record<string, Array<{ HostIp: string; HostPort: string }> | null>;
+  for (const [key, bindings] of Object.entries(ports)) {
+    const hostPort = Number(bindings?.[0]?.HostPort);
+    if (Number.isInteger(hostPort) && hostPort > 0) published[key] = hostPort;
+  }
+  return published;
+}
