@@ -68,6 +68,28 @@ export class DockerProvider implements Provider {
     });
   }
 
+  /**
+   * Ports each image EXPOSEs, for the legacy link variables (MYSQL_PORT_3306_TCP) of a
+   * linked service whose template exposes nothing itself. Absent images expose nothing yet.
+   */
+  async imageExposedPorts(images: readonly string[]): Promise<Record<string, number[]>> {
+    const entries = await Promise.all(
+      [...new Set(images)].map(async (image) => {
+        try {
+          const info = await this.docker.getImage(image).inspect();
+          const exposed = Object.keys(info.Config?.ExposedPorts ?? {})
+            .filter((k) => k.endsWith("/tcp"))
+            .map((k) => Number.parseInt(k, 10))
+            .sort((a, b) => a - b);
+          return [image, exposed] as const;
+        } catch {
+          return [image, []] as const;
+        }
+      }),
+    );
+    return Object.fromEntries(entries);
+  }
+
   // ------------------------------------------------------------------ act
 
   async apply(change: ResourceChange, ctx: ApplyContext): Promise<Attributes | null> {

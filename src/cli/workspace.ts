@@ -2,7 +2,8 @@ import path from "node:path";
 import { UserError, type Diagnostic } from "../core/errors.js";
 import type { Provider } from "../core/provider.js";
 import type { DesiredResource, Observation, ObservedResource, ProviderName } from "../core/types.js";
-import { buildDesired } from "../model/desired.js";
+import { buildDesired, type ModelOptions } from "../model/desired.js";
+import { DockerProvider } from "../../providers/docker/docker-provider.js";
 import { findTemplate, loadTemplate } from "../template/load.js";
 import type { Template } from "../template/types.js";
 import type { StateBackend, StateFile } from "../../state/backend.js";
@@ -16,6 +17,7 @@ export interface Workspace {
   project: string;
   settings: Settings;
   desired: DesiredResource[];
+  modelOptions: ModelOptions;
   backend: StateBackend;
   state: StateFile | null;
   providers: Map<ProviderName, Provider>;
@@ -28,12 +30,13 @@ export async function openWorkspace(flags: GlobalFlags, env: NodeJS.ProcessEnv =
   const file = findTemplate(process.cwd(), flags.file);
   const template = await loadTemplate(file, { env, domain: settings.domain });
   const project = projectName(flags, env, template);
-  const desiredModel = buildDesired(template, {
+  const modelOptions: ModelOptions = {
     project,
     publishAddress: settings.publishAddress,
     discovery: settings.etcdEndpoints.length > 0,
     etcdEndpoints: settings.etcdEndpoints,
-  });
+  };
+  const desiredModel = buildDesired(template, modelOptions);
   const backend = await openStateBackend(flags.state, { templateDir: template.dir, project });
   const state = await backend.read();
   if (state && state.project !== project) {
@@ -45,6 +48,7 @@ export async function openWorkspace(flags: GlobalFlags, env: NodeJS.ProcessEnv =
     project,
     settings,
     desired: desiredModel.resources,
+    modelOptions,
     backend,
     state,
     providers,
@@ -73,6 +77,7 @@ export async function observe(ws: Workspace): Promise<{ observation: Observation
   const observedProviders: ProviderName[] = [];
   let desired = ws.desired;
   for (const provider of ws.providers.values()) {
+    if (provider instanceof DockerProvider) desired = await withImageFacts(ws, provider, desired);
     const mine = desired.filter((d) => d.provider === provider.name);
     try {
       const found = await provider.refresh({
@@ -82,16 +87,30 @@ export async function observe(ws: Workspace): Promise<{ observation: Observation
       });
       resources.push(...found);
       observedProviders.push(provider.name);
-      if (provider.resolveDesired) {
-        const resolved = new Map((await provider.resolveDesired(mine)).map((d) => [d.address, d]));
-        desired = desired.map((d) => resolved.get(d.address) ?? d);
-      }
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       gaps.push({ provider: provider.name, reason: e.message });
+      continue;
+    }
+    // Outside the catch: what resolving finds wrong (a virtual host another project owns) is an error, not a gap.
+    if (provider.resolveDesired) {
+      const resolved = new Map((await provider.resolveDesired(mine)).map((d) => [d.address, d]));
+      desired = desired.map((d) => resolved.get(d.address) ?? d);
     }
   }
   return { observation: { resources, gaps, observedProviders }, desired };
+}
+
+/** Rebuilds the desired resources knowing which ports the images expose (link variables need them). */
+async function withImageFacts(ws: Workspace, docker: DockerProvider, desired: DesiredResource[]): Promise<DesiredResource[]> {
+  const images = ws.template.services.map((s) => s.image).filter((i): i is string => i !== null);
+  try {
+    const imageExposed = await docker.imageExposedPorts(images);
+    return buildDesired(ws.template, { ...ws.modelOptions, imageExposed }).resources;
+  } catch (e) {
+    if (e instanceof UserError) return desired;
+    throw e;
+  }
 }
 
 export const NOTHING_OBSERVED: Observation = { resources: [], gaps: [], observedProviders: [] };

@@ -24,6 +24,8 @@ export interface ModelOptions {
   discovery: boolean;
   /** Injected into services whose aliyun.addon names discovery/nginx (the article's platform does this). */
   etcdEndpoints?: string[];
+  /** Ports each image EXPOSEs (from the engine), for link variables of services that expose none. */
+  imageExposed?: Readonly<Record<string, readonly number[]>>;
 }
 
 export interface DesiredModel {
@@ -156,7 +158,8 @@ function environmentOf(spec: ServiceSpec, byName: ReadonlyMap<string, ServiceSpe
   for (const link of spec.links) {
     const target = byName.get(link.service);
     if (!target) continue;
-    Object.assign(env, linkEnvironment(link.alias, containerName(opts.project, target.name, 0), portsOf(target), target.environment));
+    const ports = portsOf(target, opts.imageExposed?.[target.image ?? ""] ?? []);
+    Object.assign(env, linkEnvironment(link.alias, containerName(opts.project, target.name, 0), ports, target.environment));
   }
   if (opts.etcdEndpoints && spec.aliyun.addon.length > 0) {
     env.COMPOSE_PROJECT_NAME = opts.project;
@@ -167,9 +170,9 @@ function environmentOf(spec: ServiceSpec, byName: ReadonlyMap<string, ServiceSpe
   return sortRecord(env);
 }
 
-function portsOf(spec: ServiceSpec): { port: number; protocol: string }[] {
+function portsOf(spec: ServiceSpec, imageExposed: readonly number[]): { port: number; protocol: string }[] {
   const seen = new Map<string, { port: number; protocol: string }>();
-  for (const port of spec.expose) seen.set(`${port}/tcp`, { port, protocol: "tcp" });
+  for (const port of [...imageExposed, ...spec.expose]) seen.set(`${port}/tcp`, { port, protocol: "tcp" });
   for (const p of spec.ports) seen.set(`${p.containerPort}/${p.protocol}`, { port: p.containerPort, protocol: p.protocol });
   return [...seen.values()];
 }

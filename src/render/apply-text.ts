@@ -58,7 +58,8 @@ export function formatApplyEvent(e: ApplyEvent, opts: { color: boolean }): strin
         ? pal.red(pal.bold("Second interrupt received: exiting now; in-flight changes may be incomplete."))
         : pal.yellow(pal.bold("Interrupt received: stopping after in-flight changes… (press Ctrl-C again to force)"));
     case "apply-done":
-      return formatApplySummary(e.summary, "Apply", opts);
+      // The summary names the verb (Apply or Destroy), which only the command knows: it prints it.
+      return null;
   }
 }
 

@@ -1,0 +1,142 @@
+import type { Address, Attributes, AttrValue, RecordedResource } from "../../src/core/types.js";
+import {
+  checkContext,
+  checkHost,
+  checkIpv4,
+  checkPort,
+  checkProject,
+  checkProtocol,
+  checkUpstreamName,
+  parseServerRef,
+  type RouteProtocol,
+} from "./names.js";
+
+/**
+ * Route and upstream resources (as the model writes them, src/model/desired.ts) turned into
+ * what the renderer needs, every name checked on the way. Pure: no I/O.
+ */
+
+/** One route ready to render. */
+export interface RenderRoute {
+  address: Address;
+  host: string;
+  protocol: RouteProtocol;
+  /** "" for the whole host, else "/app". */
+  context: string;
+  /** The nginx upstream's name, unique on the shared router: berth.<project>.<upstream>. */
+  upstreamId: string;
+  sticky: boolean;
+  /** Backends: "127.0.0.1:32768" live, "container.web[0]:8080" in a plan. None: the route answers 503. */
+  servers: string[];
+  /** tcp routes listen on the router's address at the route's container port. */
+  tcpPort: number | null;
+}
+
+/** A routing resource by address, as recorded or as a change will leave it. */
+export interface RoutingResource {
+  address: Address;
+  type: "route" | "upstream";
+  attributes: Attributes;
+}
+
+/**
+ * Maps one upstream server ("container.web[0]:8080") to the address nginx should use, or null
+ * when the replica has no published port yet (not created, stopped): it is left out.
+ */
+export type ServerResolver = (server: { container: Address; port: number; text: string }) => string | null;
+
+/** In a plan: backends are shown by their addresses, ports Docker assigns are not known yet. */
+export const placeholderServers: ServerResolver = (s) => s.text;
+
+/**
+ * Live: a replica's container port as Docker published it on the host. Backends are reached on
+ * the address the port is published on (127.0.0.1 unless --publish-address); a port published on
+ * every address is reached on loopback. Never a container's bridge address.
+ */
+export function publishedServers(recorded: readonly RecordedResource[]): ServerResolver {
+  const containers = new Map(recorded.filter((r) => r.type === "container").map((r) => [r.address, r.attributes]));
+  return ({ container, port }) => {
+    const attrs = containers.get(container);
+    if (!attrs || attrs.running === false) return null;
+    const published = attrs.published as Record<string, AttrValue> | null | undefined;
+    const hostPort = published?.[`${port}/tcp`];
+    if (typeof hostPort !== "number" || !Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535) return null;
+    const binding = (Array.isArray(attrs.ports) ? attrs.ports : []).find(
+      (p) => isRecord(p) && p.container_port === port && (p.protocol ?? "tcp") === "tcp",
+    ) as Record<string, AttrValue> | undefined;
+    return `${reachableAddress(binding?.host_ip)}:${hostPort}`;
+  };
+}
+
+function reachableAddress(hostIp: AttrValue | undefined): string {
+  if (typeof hostIp !== "string" || hostIp === "" || hostIp === "0.0.0.0" || hostIp === "::" || hostIp === "::1") return "127.0.0.1";
+  return checkIpv4(hostIp);
+}
+
+export function upstreamId(project: string, upstream: string): string {
+  return `berth.${checkProject(project)}.${checkUpstreamName(upstream)}`;
+}
+
+/**
+ * The routes of one project, sorted by host and context, each joined with its upstream
+ * (found by name) and its backends resolved by `resolve`.
+ */
+export function renderRoutes(project: string, resources: readonly RoutingResource[], resolve: ServerResolver): RenderRoute[] {
+  const upstreams = new Map<string, RoutingResource>();
+  for (const r of resources) if (r.type === "upstream") upstreams.set(String(r.attributes.name), r);
+  const routes = resources.filter((r) => r.type === "route").map((r) => renderRoute(project, r, upstreams, resolve));
+  return routes.sort((a, b) => compareText(a.host, b.host) || compareText(a.context, b.context) || compareText(a.address, b.address));
+}
+
+function renderRoute(project: string, route: RoutingResource, upstreams: ReadonlyMap<string, RoutingResource>, resolve: ServerResolver): RenderRoute {
+  const { address, attributes: a } = route;
+  const protocol = checkProtocol(a.protocol, address);
+  const upstreamName = checkUpstreamName(a.upstream, address);
+  const upstream = upstreams.get(upstreamName);
+  const ports = (Array.isArray(a.ports) ? a.ports : []).map((p) => checkPort(p, address));
+  return {
+    address,
+    host: checkHost(a.virtual_host, address),
+    protocol,
+    context: protocol === "tcp" ? "" : checkContext(a.context ?? "", address),
+    upstreamId: upstreamId(project, upstreamName),
+    sticky: upstream?.attributes.sticky === true,
+    servers: upstream ? serversOf(upstream, resolve) : [],
+    tcpPort: protocol === "tcp" ? (ports[0] ?? checkPort(undefined, address)) : null,
+  };
+}
+
+function serversOf(upstream: RoutingResource, resolve: ServerResolver): string[] {
+  const servers = Array.isArray(upstream.attributes.servers) ? upstream.attributes.servers : [];
+  const out: string[] = [];
+  for (const text of servers) {
+    const ref = parseServerRef(text, upstream.address);
+    const resolved = resolve({ ...ref, text: text as string });
+    if (resolved !== null && !out.includes(resolved)) out.push(resolved);
+  }
+  return out;
+}
+
+/** Recorded resources of this provider, with the changes made so far in this apply laid over them. */
+export function routingView(
+  recorded: readonly RecordedResource[],
+  overlay: ReadonlyMap<Address, RoutingResource | null>,
+): RoutingResource[] {
+  const byAddress = new Map<Address, RoutingResource>();
+  for (const r of recorded) {
+    if (r.type === "route" || r.type === "upstream") byAddress.set(r.address, { address: r.address, type: r.type, attributes: r.attributes });
+  }
+  for (const [address, r] of overlay) {
+    if (r) byAddress.set(address, r);
+    else byAddress.delete(address);
+  }
+  return [...byAddress.values()].sort((a, b) => compareText(a.address, b.address));
+}
+
+function isRecord(v: unknown): v is Record<string, AttrValue> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,29 @@
+import { isMap } from "yaml";
+import { wholeNumber } from "./key-helpers.js";
+import type { KeyReader } from "./service-draft.js";
+import { describe, mapEntries, scalarText } from "./yaml-nodes.js";
+
+/** `scale: N` (compose v2 spelling of aliyun.scale). */
+export const readScale: KeyReader = (input, draft) => {
+  const scale = wholeNumber(scalarText(input.value), 0);
+  if (scale === null) input.ctx.error("E_SCALE", `scale must be a whole number ≥ 0, got ${describe(input.value)}`, input.valueLoc);
+  else draft.scales.push({ setting: "scale", value: scale, loc: input.valueLoc });
+};
+
+/** `deploy:` only replicas means something on one engine; the rest is swarm's and is ignored with a warning. */
+export const readDeploy: KeyReader = (input, draft) => {
+  const { ctx, value } = input;
+  if (!isMap(value)) {
+    ctx.error("E_TYPE", `deploy must be a map (Berth reads deploy.replicas), got ${describe(value)}`, input.valueLoc);
+    return;
+  }
+  for (const entry of mapEntries(ctx, value)) {
+    if (entry.key !== "replicas") {
+      ctx.warn("W_IGNORED", `deploy.${entry.key} is not used by Berth (ignored): only deploy.replicas is`, entry.keyLoc);
+      continue;
+    }
+    const replicas = wholeNumber(scalarText(entry.value), 0);
+    if (replicas === null) ctx.error("E_SCALE", `deploy.replicas must be a whole number ≥ 0, got ${describe(entry.value)}`, entry.valueLoc);
+    else draft.scales.push({ setting: "deploy.replicas", value: replicas, loc: entry.valueLoc });
+  }
+};

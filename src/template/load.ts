@@ -1,0 +1,100 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parseDocument, visit } from "yaml";
+import { UserError, UserErrors, type Diagnostic } from "../core/errors.js";
+import { loadDotenvBeside } from "./dotenv.js";
+import { interpolateDocument } from "./interpolate-document.js";
+import { LoadContext, type LoadSettings } from "./load-context.js";
+import { checkAcrossServices } from "./semantic-checks.js";
+import { readService } from "./service.js";
+import { SourceText } from "./source-text.js";
+import { readTopLevel } from "./top-level.js";
+import type { LoadOptions, Template } from "./types.js";
+
+export { readDotenv } from "./dotenv.js";
+export { findTemplate, TEMPLATE_NAMES } from "./find-template.js";
+export { serviceDependencies } from "./dependencies.js";
+
+/**
+ * Reads, interpolates, parses and validates a compose template. Every problem found is
+ * reported at once (UserErrors, each at file:line:col); things Berth ignores are warnings
+ * on the returned template.
+ */
+export async function loadTemplate(file: string, opts: LoadOptions): Promise<Template> {
+  const text = await readTemplateText(file);
+  const shownDir = path.dirname(file);
+  const dir = path.resolve(shownDir);
+  const dotenv = loadDotenvBeside(dir, shownDir);
+  const settings: LoadSettings = { env: { ...dotenv.values, ...definedOnly(opts.env) }, domain: opts.domain, dir, shownDir };
+
+  const source = new SourceText(file, text);
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const ctx = new LoadContext(source, doc, settings);
+  for (const problem of doc.errors) ctx.error("E_YAML", problem.message, source.locAt(problem.pos[0]));
+  for (const problem of doc.warnings) ctx.warn("W_YAML", problem.message, source.locAt(problem.pos[0]));
+  checkAliases(ctx);
+  // A document that is not valid YAML has no trustworthy structure to check further.
+  const yamlIsValid = !ctx.hasErrors;
+  ctx.diagnostics.push(...dotenv.problems);
+  if (dotenv.text !== null) ctx.hashedFiles.push({ file: ".env", text: dotenv.text });
+  const template = yamlIsValid ? readTemplate(ctx) : null;
+  const errors = sortDiagnostics(file, ctx.diagnostics.filter((d) => d.severity === "error"));
+  if (errors.length > 0 || !template) throw new UserErrors(errors);
+  return { ...template, warnings: sortDiagnostics(file, ctx.diagnostics.filter((d) => d.severity === "warning")) };
+}
+
+function readTemplate(ctx: LoadContext): Omit<Template, "warnings"> | null {
+  interpolateDocument(ctx);
+  const top = readTopLevel(ctx, ctx.resolve(ctx.doc.contents));
+  if (!top) return null;
+  const drafts = top.services.map((s) => readService(ctx, s.name, s.nameLoc, s.value));
+  checkAcrossServices(ctx, drafts);
+  const services = drafts.map((d) => d.spec).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { file: ctx.source.file, dir: ctx.settings.dir, name: top.name, services, hash: templateHash(ctx) };
+}
+
+/** yaml accepts an alias to an anchor that does not exist; compose does not, and nor do we. */
+function checkAliases(ctx: LoadContext): void {
+  visit(ctx.doc, {
+    Alias(_key, alias) {
+      if (!alias.resolve(ctx.doc)) ctx.error("E_YAML", `alias *${alias.source} refers to no anchor &${alias.source}`, ctx.loc(alias));
+    },
+  });
+}
+
+async function readTemplateText(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : String(code ?? e);
+    throw new UserError("E_NO_TEMPLATE", `cannot read template '${file}': ${why}`);
+  }
+}
+
+/** The template text and every env file it read: a saved plan is refused if any changed. */
+function templateHash(ctx: LoadContext): string {
+  const hash = createHash("sha256").update(ctx.source.text);
+  for (const { file, text } of ctx.hashedFiles) hash.update(`\0${file}\0${text}`);
+  return hash.digest("hex");
+}
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/**
+ * The template's own diagnostics first, then each env file's, each by line and column, with
+ * exact repeats dropped: a setting merged into several services from one anchor is
+ * reported once, at the anchor.
+ */
+function sortDiagnostics(templateFile: string, diagnostics: Diagnostic[]): Diagnostic[] {
+  const unique = [...new Map(diagnostics.map((d) => [JSON.stringify(d), d])).values()];
+  const place = (d: Diagnostic) => (d.where && "line" in d.where ? d.where : { file: "", line: 0, col: 0 });
+  const fileOrder = [...new Set([templateFile, ...unique.map((d) => place(d).file)])];
+  return unique.sort((a, b) => {
+    const [pa, pb] = [place(a), place(b)];
+    return fileOrder.indexOf(pa.file) - fileOrder.indexOf(pb.file) || pa.line - pb.line || pa.col - pb.col;
+  });
+}

@@ -1,0 +1,85 @@
+import { isMap } from "yaml";
+import type { SourceLoc } from "../core/errors.js";
+import { readAliyunLabels } from "./aliyun-labels.js";
+import { readBuild } from "./keys-build.js";
+import { readCommand, readEntrypoint } from "./keys-command.js";
+import { readEnvFile, readEnvironment } from "./keys-environment.js";
+import { readHealthcheck } from "./keys-healthcheck.js";
+import { readLabels } from "./keys-labels.js";
+import { readExpose, readPorts } from "./keys-ports.js";
+import { readDependsOn, readExtraHosts, readLinks } from "./keys-references.js";
+import { readDeploy, readScale } from "./keys-scale.js";
+import { readContainerName, readHostname, readImage, readRestart, readUser, readWorkingDir } from "./keys-text.js";
+import { readVolumes } from "./keys-volumes.js";
+import type { LoadContext, YamlNode } from "./load-context.js";
+import { settleScale } from "./scale.js";
+import { newDraft, type KeyReader, type ServiceDraft } from "./service-draft.js";
+import { describe, mapEntries } from "./yaml-nodes.js";
+
+/** Every service key Berth reads. Anything else is warned about and ignored. */
+const KEY_READERS: Record<string, KeyReader> = {
+  image: readImage,
+  build: readBuild,
+  command: readCommand,
+  entrypoint: readEntrypoint,
+  environment: readEnvironment,
+  env_file: readEnvFile,
+  expose: readExpose,
+  ports: readPorts,
+  links: readLinks,
+  extra_hosts: readExtraHosts,
+  labels: readLabels,
+  restart: readRestart,
+  volumes: readVolumes,
+  depends_on: readDependsOn,
+  healthcheck: readHealthcheck,
+  hostname: readHostname,
+  working_dir: readWorkingDir,
+  user: readUser,
+  container_name: readContainerName,
+  scale: readScale,
+  deploy: readDeploy,
+  networks: (input) =>
+    input.ctx.warn("W_IGNORED", "networks is ignored: Berth connects every service to one project network (network.default)", input.keyLoc),
+};
+
+const SERVICE_NAME = /^[a-zA-Z0-9._-]+$/;
+
+/** Reads one service's map into a draft; problems go to the context, the draft keeps what was valid. */
+export function readService(ctx: LoadContext, name: string, nameLoc: SourceLoc, value: YamlNode): ServiceDraft {
+  const draft = newDraft(name, nameLoc);
+  if (!SERVICE_NAME.test(name)) {
+    ctx.error("E_NAME", `service name '${name}' may only contain letters, digits, '.', '_' and '-'`, nameLoc);
+  }
+  if (!isMap(value)) {
+    ctx.error("E_TYPE", `service '${name}' must be a map of settings (image, ports, labels, ...), got ${describe(value)}`, ctx.loc(value, nameLoc));
+    return draft;
+  }
+  for (const entry of mapEntries(ctx, value)) {
+    draft.spec.keyLocs[entry.key] = entry.keyLoc;
+    const reader = KEY_READERS[entry.key];
+    if (reader) reader({ ctx, key: entry.key, keyLoc: entry.keyLoc, value: entry.value, valueLoc: entry.valueLoc }, draft);
+    else if (!entry.key.startsWith("x-")) ctx.warn("W_UNKNOWN_KEY", `unknown key '${entry.key}' in service '${name}' (ignored by Berth)`, entry.keyLoc);
+  }
+  finishService(ctx, draft);
+  return draft;
+}
+
+/** The parts that depend on several keys at once. */
+function finishService(ctx: LoadContext, draft: ServiceDraft): void {
+  const { spec } = draft;
+  // environment: wins over env_file, as in compose.
+  spec.environment = sortedRecord({ ...draft.envFromFiles, ...draft.envFromKey });
+  spec.labels = sortedRecord(spec.labels);
+  readAliyunLabels(ctx, draft);
+  settleScale(ctx, draft);
+  // A written but bad image/build was already reported where it was written.
+  if (!("image" in spec.keyLocs) && !("build" in spec.keyLocs)) {
+    ctx.error("E_NO_IMAGE", `service '${spec.name}' needs an image or a build to run`, spec.loc);
+  }
+}
+
+/** Records in key order, so plans and hashes built from them do not depend on how the YAML was ordered. */
+function sortedRecord(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

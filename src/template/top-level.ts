@@ -1,0 +1,99 @@
+import { isMap } from "yaml";
+import type { SourceLoc } from "../core/errors.js";
+import type { LoadContext, YamlNode } from "./load-context.js";
+import { describe, isNullNode, mapEntries, scalarText, type MapEntry } from "./yaml-nodes.js";
+
+/** A service as found at the top of the template, not yet read. */
+export interface ServiceEntry {
+  name: string;
+  nameLoc: SourceLoc;
+  value: YamlNode;
+}
+
+export interface TopLevel {
+  name: string | null;
+  services: ServiceEntry[];
+}
+
+/**
+ * Finds the services in either format: compose v1 (services at the top, as the Aliyun
+ * article writes them) or the later `services:` format with version/name/networks/volumes.
+ * A template with `services:` or `version:` at the top is the later format.
+ */
+export function readTopLevel(ctx: LoadContext, root: YamlNode): TopLevel | null {
+  if (isNullNode(root)) {
+    ctx.error("E_TYPE", "the template is empty: expected a map of services", ctx.loc(root));
+    return null;
+  }
+  if (!isMap(root)) {
+    ctx.error("E_TYPE", `the template must be a map of services, got ${describe(root)}`, ctx.loc(root));
+    return null;
+  }
+  const entries = mapEntries(ctx, root);
+  const isServicesFormat = entries.some((e) => e.key === "services" || e.key === "version");
+  const top = isServicesFormat ? readServicesFormat(ctx, entries) : { name: null, services: entries.filter((e) => !e.key.startsWith("x-")).map(toService) };
+  if (top?.services.length === 0) ctx.error("E_NO_SERVICES", "the template defines no services", ctx.loc(root));
+  return top;
+}
+
+function toService(entry: MapEntry): ServiceEntry {
+  return { name: entry.key, nameLoc: entry.keyLoc, value: entry.value };
+}
+
+/** null when `services:` itself is wrong (already reported). */
+function readServicesFormat(ctx: LoadContext, entries: MapEntry[]): TopLevel | null {
+  const top: TopLevel = { name: null, services: [] };
+  let servicesValid = true;
+  if (!entries.some((e) => e.key === "services")) ctx.error("E_TYPE", "a template with version: needs a services: map", entries[0].keyLoc);
+  for (const entry of entries) {
+    if (entry.key === "services") {
+      const services = readServicesMap(ctx, entry);
+      servicesValid = services !== null;
+      top.services = services ?? [];
+    }
+    else if (entry.key === "name") top.name = readName(ctx, entry);
+    else if (entry.key === "version") readVersion(ctx, entry);
+    else if (entry.key === "networks" || entry.key === "volumes") warnIfUsed(ctx, entry);
+    else if (!entry.key.startsWith("x-")) ctx.warn("W_UNKNOWN_KEY", `unknown top-level key '${entry.key}' (ignored by Berth)`, entry.keyLoc);
+  }
+  return servicesValid ? top : null;
+}
+
+function readServicesMap(ctx: LoadContext, entry: MapEntry): ServiceEntry[] | null {
+  if (isNullNode(entry.value)) return [];
+  if (!isMap(entry.value)) {
+    ctx.error("E_TYPE", `services must be a map of service name → settings, got ${describe(entry.value)}`, entry.valueLoc);
+    return null;
+  }
+  return mapEntries(ctx, entry.value).map(toService);
+}
+
+function readName(ctx: LoadContext, entry: MapEntry): string | null {
+  const name = scalarText(entry.value);
+  if (name && /^[a-z0-9][a-z0-9_-]*$/.test(name)) return name;
+  ctx.error("E_NAME", `name must be a project name of lowercase letters, digits, '_' and '-', got ${describe(entry.value)}`, entry.valueLoc);
+  return null;
+}
+
+function readVersion(ctx: LoadContext, entry: MapEntry): void {
+  if (scalarText(entry.value) === undefined) ctx.error("E_TYPE", `version must be a string like '3.8', got ${describe(entry.value)}`, entry.valueLoc);
+}
+
+/**
+ * Berth puts every container on one project network and lets Docker create named volumes
+ * with default options, so declarations here change nothing: say so rather than pretend.
+ */
+function warnIfUsed(ctx: LoadContext, entry: MapEntry): void {
+  if (isNullNode(entry.value)) return;
+  if (!isMap(entry.value)) {
+    ctx.error("E_TYPE", `${entry.key} must be a map, got ${describe(entry.value)}`, entry.valueLoc);
+    return;
+  }
+  for (const declared of mapEntries(ctx, entry.value)) {
+    if (isNullNode(declared.value) || (isMap(declared.value) && declared.value.items.length === 0)) continue;
+    const what = entry.key === "networks"
+      ? "Berth connects every service to one project network (network.default)"
+      : "Berth lets Docker create named volumes with default options";
+    ctx.warn("W_IGNORED", `${entry.key}.${declared.key} options are ignored: ${what}`, declared.keyLoc);
+  }
+}
