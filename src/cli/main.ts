@@ -9,7 +9,7 @@ export function buildProgram(): Command {
   const program = new Command("berth")
     .description("Plan and apply Docker applications described by compose templates")
     .version(BERTH_VERSION, "-v, --version")
-    .showHelpAfterError()
+    .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ outputError: (text, write) => write(text) })
     .exitOverride();
   registerCommands(program, processOutput());

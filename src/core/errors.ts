@@ -38,6 +38,11 @@ export class UserErrors extends UserError {
   constructor(readonly diagnostics: Diagnostic[]) {
     super(diagnostics[0]?.code ?? "E_INVALID", diagnostics.map(formatDiagnostic).join("\n"), diagnostics[0]?.where);
   }
+
+  /** Every diagnostic on its own line, each with its own location. */
+  override toString(): string {
+    return this.message;
+  }
 }
 
 export function formatWhere(where: Where): string {

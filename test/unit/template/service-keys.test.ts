@@ -1,0 +1,216 @@
+import { describe, expect, it } from "vitest";
+import { serviceDependencies } from "../../../src/template/load.js";
+import { splitShellWords } from "../../../src/template/shell-words.js";
+import { parseDuration } from "../../../src/template/duration.js";
+import { errorsOf, load } from "./helpers.js";
+
+describe("service keys", () => {
+  it("build: a string or {context, dockerfile, args}", async () => {
+    const template = await load("a:\n  build: ./app\nb:\n  build:\n    context: ./b\n    dockerfile: Dockerfile.dev\n    args:\n      - VERSION=2\n      - FROM_SHELL\n", {
+      env: { FROM_SHELL: "yes" },
+    });
+    expect(template.services.map((s) => s.build)).toEqual([
+      { context: "./app", dockerfile: null, args: {} },
+      { context: "./b", dockerfile: "Dockerfile.dev", args: { VERSION: "2", FROM_SHELL: "yes" } },
+    ]);
+    expect(template.services.map((s) => s.image)).toEqual([null, null]);
+  });
+
+  it("command and entrypoint: strings split like a shell, lists kept", async () => {
+    const template = await load(
+      "web:\n  image: a\n  command: sh -c \"echo 'xxxx' >/etc/nginx/conf.d/default.conf\"\n  entrypoint: ['/bin/tini', '--', 5]\n",
+    );
+    expect(template.services[0].command).toEqual(["sh", "-c", "echo 'xxxx' >/etc/nginx/conf.d/default.conf"]);
+    expect(template.services[0].entrypoint).toEqual(["/bin/tini", "--", "5"]);
+  });
+
+  it("links, depends_on (list and map), extra_hosts (list and map), volumes, restart, strings", async () => {
+    const template = await load(
+      [
+        "web:",
+        "  image: a",
+        "  links: [db, 'cache:redis']",
+        "  depends_on:",
+        "    db:",
+        "      condition: service_healthy",
+        "    cache:",
+        "  extra_hosts:",
+        "    - 'host.a:10.0.0.1'",
+        "    - 'v6:::1'",
+        "  volumes:",
+        "    - /data",
+        "    - 'named:/var/lib:ro'",
+        "    - type: bind",
+        "      source: ./src",
+        "      target: /src",
+        "      read_only: true",
+        "  restart: on-failure:3",
+        "  hostname: web-host",
+        "  working_dir: /srv",
+        "  user: 1000",
+        "db:",
+        "  image: b",
+        "  depends_on: [cache]",
+        "  extra_hosts:",
+        "    gw: 192.168.0.1",
+        "cache:",
+        "  image: c",
+        "",
+      ].join("\n"),
+    );
+    const [cache, db, web] = template.services;
+    expect(template.services.map((s) => s.name)).toEqual(["cache", "db", "web"]);
+    expect(web.links).toEqual([
+      { service: "db", alias: "db" },
+      { service: "cache", alias: "redis" },
+    ]);
+    expect(web.dependsOn).toEqual(["db", "cache"]);
+    expect(web.extraHosts).toEqual([
+      { host: "host.a", ip: "10.0.0.1" },
+      { host: "v6", ip: "::1" },
+    ]);
+    expect(web.volumes).toEqual(["/data", "named:/var/lib:ro", "./src:/src:ro"]);
+    expect([web.restart, web.hostname, web.workingDir, web.user]).toEqual(["on-failure:3", "web-host", "/srv", "1000"]);
+    expect(db.dependsOn).toEqual(["cache"]);
+    expect(db.extraHosts).toEqual([{ host: "gw", ip: "192.168.0.1" }]);
+    expect(cache.dependsOn).toEqual([]);
+    expect(serviceDependencies(web)).toEqual(["cache", "db"]);
+  });
+
+  it("healthcheck: string test → CMD-SHELL, durations in seconds, disable → NONE", async () => {
+    const template = await load(
+      "a:\n  image: a\n  healthcheck:\n    test: wget -q -O- http://localhost:8080/\n    interval: 1m30s\n    timeout: 500ms\n    start_period: 10s\n    retries: 3\nb:\n  image: b\n  healthcheck:\n    test: [CMD, /bin/check]\nc:\n  image: c\n  healthcheck:\n    disable: true\n",
+    );
+    expect(template.services.map((s) => s.healthcheck)).toEqual([
+      { test: ["CMD-SHELL", "wget -q -O- http://localhost:8080/"], intervalSeconds: 90, timeoutSeconds: 0.5, retries: 3, startPeriodSeconds: 10 },
+      { test: ["CMD", "/bin/check"], intervalSeconds: null, timeoutSeconds: null, retries: null, startPeriodSeconds: null },
+      { test: ["NONE"], intervalSeconds: null, timeoutSeconds: null, retries: null, startPeriodSeconds: null },
+    ]);
+  });
+
+  it("scale, deploy.replicas and aliyun.scale: any one, or several that agree", async () => {
+    const template = await load(
+      "a:\n  image: a\n  scale: 2\nb:\n  image: b\n  deploy:\n    replicas: 0\nc:\n  image: c\n  scale: '4'\n  labels: {aliyun.scale: 4}\nd:\n  image: d\n",
+    );
+    expect(template.services.map((s) => s.aliyun.scale)).toEqual([2, 0, 4, 1]);
+  });
+
+  it("deploy.replicas disagreeing with scale", async () => {
+    expect(await errorsOf("web:\n  image: a\n  scale: 2\n  deploy:\n    replicas: 3\n")).toEqual([
+      "docker-compose.yml:5:15: deploy.replicas is 3 but scale is 2 (line 3); they must agree",
+    ]);
+  });
+
+  it("every aliyun label Berth implements", async () => {
+    const template = await load(
+      [
+        "web:",
+        "  image: a",
+        "  labels:",
+        "    aliyun.scale: '2'",
+        "    aliyun.routing.port_8080: web",
+        "    aliyun.routing.session_sticky: true",
+        "    aliyun.rolling_updates: 'true'",
+        "    aliyun.rolling_updates.parallelism: 2",
+        "    aliyun.probe.url: http://container:8080/healthz",
+        "    aliyun.probe.timeout_seconds: '3'",
+        "    aliyun.probe.initial_delay_seconds: 5",
+        "    aliyun.depends: 'db, cache'",
+        "    aliyun.addon: 'nginx,logtail'",
+        "    aliyun.logs: /var/log/app/, /tmp/x",
+        "    aliyun.global: false",
+        "db:",
+        "  image: b",
+        "  labels:",
+        "    aliyun.probe.cmd: mysqladmin ping",
+        "cache:",
+        "  image: c",
+        "",
+      ].join("\n"),
+    );
+    const web = template.services[2];
+    expect(web.aliyun).toEqual({
+      scale: 2,
+      routes: [{ containerPort: 8080, scheme: "http", host: "web.localhost", context: "", loc: expect.objectContaining({ line: 5, col: 31 }) }],
+      sessionSticky: true,
+      rollingUpdates: true,
+      parallelism: 2,
+      probe: { url: "http://container:8080/healthz", cmd: null, timeoutSeconds: 3, initialDelaySeconds: 5 },
+      depends: ["db", "cache"],
+      addon: ["nginx", "logtail"],
+      logs: ["/var/log/app", "/tmp/x"],
+      global: false,
+    });
+    expect(template.services[1].aliyun.probe).toEqual({ url: null, cmd: "mysqladmin ping", timeoutSeconds: 10, initialDelaySeconds: 0 });
+    expect(template.services[0].aliyun.probe).toBeNull();
+    expect(serviceDependencies(web)).toEqual(["cache", "db"]);
+  });
+
+  it("probe url and cmd together", async () => {
+    expect(await errorsOf("web:\n  image: a\n  labels:\n    aliyun.probe.url: tcp://container:80\n    aliyun.probe.cmd: 'true'\n")).toEqual([
+      "docker-compose.yml:5:5: set aliyun.probe.url or aliyun.probe.cmd, not both",
+    ]);
+  });
+
+  it("keyLocs hold every key and label of a service", async () => {
+    const template = await load("web:\n  image: a\n  ports: ['80']\n  links: [db]\n  labels:\n    - aliyun.scale=2\n    - team=web\ndb:\n  image: b\n");
+    const web = template.services[1];
+    const locs = Object.fromEntries(Object.entries(web.keyLocs).map(([k, l]) => [k, `${l.line}:${l.col}`]));
+    expect(locs).toEqual({
+      image: "2:3",
+      ports: "3:3",
+      "ports[0]": "3:11",
+      links: "4:3",
+      labels: "5:3",
+      "labels.aliyun.scale": "6:7",
+      "labels.team": "7:7",
+    });
+    expect(web.loc).toMatchObject({ line: 1, col: 1 });
+  });
+
+  it("the services format with name, and anchors merged with <<", async () => {
+    const template = await load(
+      "version: '2'\nname: shop\nx-base: &base\n  image: berth/web:1\n  restart: always\n  labels:\n    aliyun.scale: '2'\nservices:\n  front:\n    <<: *base\n    restart: 'no'\n  back: *base\n",
+    );
+    expect(template.name).toBe("shop");
+    expect(template.services.map((s) => [s.name, s.image, s.restart, s.aliyun.scale])).toEqual([
+      ["back", "berth/web:1", "always", 2],
+      ["front", "berth/web:1", "no", 2],
+    ]);
+  });
+
+  it("an error inside an anchor shared by two services is reported once", async () => {
+    expect(await errorsOf("x-base: &base\n  image: a\n  ports: 80\none: *base\ntwo: *base\n")).toHaveLength(1);
+  });
+
+  it("a merge of a map into itself is an error, not a hang", async () => {
+    const errors = await errorsOf("web: &w\n  image: a\n  <<: *w\n");
+    expect(errors).toEqual(["docker-compose.yml:3:3: '<<' merges a map into itself"]);
+  });
+});
+
+describe("small parsers", () => {
+  it.each<[string, string[]]>([
+    ["nginx -g 'daemon off;'", ["nginx", "-g", "daemon off;"]],
+    ['echo "a \\"b\\" $c"', ["echo", 'a "b" $c']],
+    ["a\\ b  c", ["a b", "c"]],
+    ["''", [""]],
+    ["", []],
+  ])("splitShellWords(%j)", (text, words) => {
+    expect(splitShellWords(text)).toEqual({ words });
+  });
+
+  it.each<[string, number | null]>([
+    ["10s", 10],
+    ["1m30s", 90],
+    ["1h", 3600],
+    ["250ms", 0.25],
+    ["1.5s", 1.5],
+    ["10", null],
+    ["s", null],
+    ["1x", null],
+    ["", null],
+  ])("parseDuration(%j)", (text, seconds) => {
+    expect(parseDuration(text)).toBe(seconds);
+  });
+});

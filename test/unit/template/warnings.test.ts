@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { load, warningsOf } from "./helpers.js";
+
+describe("warnings: the template loads, and the user hears what Berth ignores", () => {
+  it("unknown service keys, at their line:col", async () => {
+    expect(await warningsOf("web:\n  image: a\n  mem_limit: 1g\n  cpu_shares: 512\n")).toEqual([
+      "docker-compose.yml:3:3: unknown key 'mem_limit' in service 'web' (ignored by Berth)",
+      "docker-compose.yml:4:3: unknown key 'cpu_shares' in service 'web' (ignored by Berth)",
+    ]);
+  });
+
+  it("aliyun labels Berth does not implement, map and list form", async () => {
+    expect(
+      await warningsOf("web:\n  image: a\n  labels:\n    aliyun.lb.port_80: 'tcp://slb:80'\n    aliyun.auto_scaling.max_cpu: 70\nworker:\n  image: b\n  labels:\n    - aliyun.latest_image=true\n"),
+    ).toEqual([
+      "docker-compose.yml:4:5: label 'aliyun.lb.port_80' is not implemented by Berth (ignored)",
+      "docker-compose.yml:5:5: label 'aliyun.auto_scaling.max_cpu' is not implemented by Berth (ignored)",
+      "docker-compose.yml:9:7: label 'aliyun.latest_image' is not implemented by Berth (ignored)",
+    ]);
+  });
+
+  it("other labels are kept, aliyun ones included, without warnings", async () => {
+    const template = await load("web:\n  image: a\n  labels:\n    com.example.team: web\n    aliyun.scale: 2\n    aliyun.lb.port_80: x\n");
+    expect(template.services[0].labels).toEqual({ "aliyun.lb.port_80": "x", "aliyun.scale": "2", "com.example.team": "web" });
+    expect(template.warnings.map((w) => w.code)).toEqual(["W_NOT_IMPLEMENTED"]);
+  });
+
+  it("container_name, networks, deploy options, build options, healthcheck options", async () => {
+    const yaml = [
+      "services:",
+      "  web:",
+      "    image: a",
+      "    container_name: my-web",
+      "    networks: [front]",
+      "    deploy:",
+      "      replicas: 2",
+      "      resources: {}",
+      "    healthcheck:",
+      "      test: ['CMD', 'true']",
+      "      start_interval: 1s",
+      "  app:",
+      "    build:",
+      "      context: ./app",
+      "      target: prod",
+      "",
+    ].join("\n");
+    expect(await warningsOf(yaml)).toEqual([
+      "docker-compose.yml:4:5: container_name is ignored: Berth names containers itself (<project>_<service>_<n>) so replicas and projects never collide",
+      "docker-compose.yml:5:5: networks is ignored: Berth connects every service to one project network (network.default)",
+      "docker-compose.yml:8:7: deploy.resources is not used by Berth (ignored): only deploy.replicas is",
+      "docker-compose.yml:11:7: healthcheck.start_interval is not used by Berth (ignored)",
+      "docker-compose.yml:15:7: build.target is not used by Berth (ignored)",
+    ]);
+  });
+
+  it("top-level networks and volumes with options, unknown top-level keys; x- extensions are silent", async () => {
+    const yaml = [
+      "version: '3.8'",
+      "x-defaults: &defaults",
+      "  restart: always",
+      "services:",
+      "  web:",
+      "    <<: *defaults",
+      "    image: a",
+      "    x-note: hello",
+      "networks:",
+      "  default:",
+      "  front:",
+      "    driver: overlay",
+      "volumes:",
+      "  data: {}",
+      "  logs:",
+      "    driver: local",
+      "secrets:",
+      "  token:",
+      "    file: ./token",
+      "",
+    ].join("\n");
+    expect(await warningsOf(yaml)).toEqual([
+      "docker-compose.yml:11:3: networks.front options are ignored: Berth connects every service to one project network (network.default)",
+      "docker-compose.yml:15:3: volumes.logs options are ignored: Berth lets Docker create named volumes with default options",
+      "docker-compose.yml:17:1: unknown top-level key 'secrets' (ignored by Berth)",
+    ]);
+  });
+
+  it("aliyun.global: one machine runs one container", async () => {
+    const template = await load("web:\n  image: a\n  labels:\n    aliyun.global: 'true'\n    aliyun.scale: '3'\n");
+    expect(template.services[0].aliyun).toMatchObject({ global: true, scale: 1 });
+    expect(template.warnings.map((w) => [w.code, w.where])).toEqual([["W_GLOBAL", expect.objectContaining({ line: 4, col: 5 })]]);
+  });
+
+  it("probe timings without a probe", async () => {
+    expect(await warningsOf("web:\n  image: a\n  labels:\n    aliyun.probe.timeout_seconds: 5\n")).toEqual([
+      "docker-compose.yml:4:5: aliyun.probe timings have no effect without aliyun.probe.url or aliyun.probe.cmd",
+    ]);
+  });
+
+  it("unknown keys in a long-form port", async () => {
+    expect(await warningsOf("web:\n  image: a\n  ports:\n    - target: 80\n      mode: host\n      color: blue\n")).toEqual([
+      "docker-compose.yml:6:7: unknown key 'color' in a ports entry (ignored by Berth)",
+    ]);
+  });
+
+  it("YAML warnings (an unknown tag) are warnings too", async () => {
+    const warnings = await warningsOf("web:\n  image: !custom a\n");
+    expect(warnings).toEqual(["docker-compose.yml:2:10: Unresolved tag: !custom"]);
+  });
+});
