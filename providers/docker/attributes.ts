@@ -33,7 +33,7 @@ export interface ContainerAttributes {
   entrypoint: string[] | null;
   /** Template environment plus the legacy link variables (MYSQL_PORT_3306_TCP, ...). */
   environment: Record<string, string>;
-  /** User labels; the berth.* labels are added by the provider. */
+  /** User labels (aliyun.* ones steer Berth and stay off the container); berth.* labels are added by the provider. */
   labels: Record<string, string>;
   hostname: string | null;
   working_dir: string | null;
@@ -52,7 +52,12 @@ export interface ContainerAttributes {
   healthcheck: HealthcheckAttr | null;
   /** Desired: true. Observed false = stopped outside Berth, started in place. */
   running: boolean;
-  /** sha256 of every attribute above except running: the berth.config-hash label. */
+  /**
+   * How a replacement rolls out: routed replicas with no fixed host port start their
+   * replacement first; `parallelism` replicas of a service at a time (aliyun.rolling_updates.parallelism).
+   */
+  rollout: { create_before_destroy: boolean; parallelism: number };
+  /** sha256 of every attribute that forces replacement (not running, restart, image_id, rollout): the berth.config-hash label. */
   config_hash: string;
   /** Computed by apply. */
   container_id?: string | null;

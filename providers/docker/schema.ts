@@ -18,6 +18,8 @@ export const dockerSchema: ProviderSchema = {
     attributes: {
       restart: { update: "in-place" },
       running: { update: "in-place" },
+      // How a later replacement rolls out: changing it changes nothing on the container.
+      rollout: { update: "in-place" },
       container_id: { update: "computed" },
       published: { update: "computed" },
       config_hash: { update: "replace", digest: true },
@@ -32,8 +34,8 @@ export const dockerSchema: ProviderSchema = {
 };
 
 function isRouted(after: Attributes): boolean {
-  const labels = (after.labels ?? {}) as Record<string, unknown>;
-  return Object.keys(labels).some((k) => k.startsWith("aliyun.routing.port_"));
+  const rollout = after.rollout as { create_before_destroy?: boolean } | undefined;
+  return rollout?.create_before_destroy === true;
 }
 
 function hasNoFixedHostPort(after: Attributes): boolean {

@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { UserError } from "../../src/core/errors.js";
 import { NGINX_BINARY, STREAM_MODULE } from "./settings.js";
 
@@ -66,6 +66,39 @@ export function livePid(pidFile: string, conf: string): number | null {
     return cmdline.includes("nginx: master process") && cmdline.includes(conf) ? pid : null;
   } catch {
     return null;
+  }
+}
+
+/** The master's worker processes (its children), from /proc. */
+export function workerPids(master: number): number[] {
+  try {
+    return readFileSync(`/proc/${master}/task/${master}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // Kernels without CONFIG_PROC_CHILDREN: find the processes whose parent is the master.
+    const children: number[] = [];
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === master) children.push(Number(entry));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return children;
+  }
+}
+
+/**
+ * A worker of an earlier generation no longer takes connections: it has exited, or it has been
+ * told to shut down (nginx retitles it just before it closes its listening sockets).
+ */
+export function isRetired(pid: number): boolean {
+  if (!isAlive(pid)) return true;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("is shutting down");
+  } catch {
+    return true;
   }
 }
 

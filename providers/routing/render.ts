@@ -131,7 +131,7 @@ function proxied(route: RenderRoute): string[] {
   const lines = [
     `proxy_pass http://${route.upstreamId};`,
     "proxy_http_version 1.1;",
-    "proxy_set_header Host $host;",
+    "proxy_set_header Host $http_host;",
     "proxy_set_header X-Real-IP $remote_addr;",
     "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
     "proxy_set_header X-Forwarded-Proto $scheme;",
@@ -212,10 +212,11 @@ export function renderMainConfig(input: MainConfigInput, hash: string): string {
     `${INDENT}fastcgi_temp_path temp/fastcgi;`,
     `${INDENT}uwsgi_temp_path temp/uwsgi;`,
     `${INDENT}scgi_temp_path temp/scgi;`,
-    // Workers may not reach the temp folders under the router dir (run as nobody when root
-    // starts the master): stream request and response bodies instead of spooling them.
+    // Workers may not reach the temp folders under the router dir (they run as nobody when root
+    // starts the master): stream request and response bodies instead of spooling them to disk.
     `${INDENT}proxy_request_buffering off;`,
     `${INDENT}proxy_max_temp_file_size 0;`,
+    `${INDENT}client_body_buffer_size 1m;`,
     "",
     `${INDENT}map $http_upgrade $berth_connection_upgrade {`,
     `${INDENT}${INDENT}default upgrade;`,

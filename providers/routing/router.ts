@@ -1,4 +1,19 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -8,7 +23,7 @@ import { UserError } from "../../src/core/errors.js";
 import { sha256 } from "../../src/model/config-hash.js";
 import { checkClaims, claimsOf } from "./claims.js";
 import { checkProject } from "./names.js";
-import { isAlive, livePid, nginxBinary, nginxMessage, startMaster, streamModule, testConfig } from "./nginx.js";
+import { isAlive, isRetired, livePid, nginxBinary, nginxMessage, startMaster, streamModule, testConfig, workerPids } from "./nginx.js";
 import { renderMainConfig, STATUS_HOST, STATUS_PATH } from "./render.js";
 import { DEFAULT_LISTEN, defaultRouterDir, formatListen, parseListen, type ListenAddress } from "./settings.js";
 import { parseProjectFiles, type ProjectFiles, type StateHeader } from "./state-header.js";
@@ -209,7 +224,7 @@ export class Router {
     const pid = this.pid();
     const previous = this.currentGeneration();
     const tree: Tree = previous === null ? new Map() : this.readTree(previous);
-    const listen = await this.decideListen(record, pid !== null, project, tree);
+    const listen = await this.decideListen(record, project, tree);
 
     let serveProject = false;
     let filesUnchanged = true;
@@ -255,7 +270,7 @@ export class Router {
     } catch (e) {
       await this.restore(previous, pid);
       rmSync(this.generationDir(generation), { recursive: true, force: true });
-      throw e;
+      throw e instanceof UserError ? e : new UserError("E_ROUTER", `the router could not reload: ${(e as Error).message}; the last known good configuration serves`);
     }
     this.saveRecord(listen, record, { reloadMs, started: pid === null && wantRunning });
     this.prune(generation);
@@ -263,20 +278,20 @@ export class Router {
   }
 
   /**
-   * The router keeps the address it was first started with (every project's file names it).
-   * A different --router-listen is refused while other projects use the router.
+   * The router keeps the address it was first started with: every project's file names it.
+   * A different --router-listen is refused while other projects use the router (with none, the
+   * next generation simply listens elsewhere: a reload rebinds).
    */
-  private async decideListen(record: RouterRecord | null, running: boolean, project: string | null, tree: Tree): Promise<ListenAddress> {
+  private async decideListen(record: RouterRecord | null, project: string | null, tree: Tree): Promise<ListenAddress> {
     const recorded = record ? parseListen(record.listen) : null;
     const wanted = this.listenOption ?? recorded;
     if (recorded && wanted && formatListen(wanted) !== formatListen(recorded)) {
       const others = headersOf(tree).filter((h) => h.project !== project && h.listen !== formatListen(wanted));
-      if (running || others.length > 0) {
-        const users = others.length > 0 ? ` (used by ${others.map((h) => `'${h.project}'`).join(", ")})` : "";
+      if (others.length > 0) {
         throw new UserError(
           "E_ROUTER",
-          `the router in ${this.dir} listens on ${formatListen(recorded)}${users}, not ${formatListen(wanted)}: ` +
-            `use that address, or another BERTH_ROUTER_DIR for a second router`,
+          `the router in ${this.dir} listens on ${formatListen(recorded)} for ${others.map((h) => `'${h.project}'`).join(", ")}, ` +
+            `not ${formatListen(wanted)}: use that address, or another BERTH_ROUTER_DIR for a second router`,
         );
       }
     }
@@ -328,15 +343,17 @@ export class Router {
   }
 
   /**
-   * SIGHUP, then wait for the new generation to serve. Returns the time that took: nginx starts
-   * the new workers, lets them settle 100 ms, then tells the old ones to finish their requests
-   * and stop accepting, so about 110-150 ms.
+   * SIGHUP, then wait until only the new generation takes connections: its status location
+   * answers the new hash, and every worker of the old one has been told to finish its requests
+   * and stop accepting. nginx lets new workers settle 100 ms before it tells the old ones, so
+   * this takes a little over 100 ms. Returns the time taken.
    */
   private async reload(pid: number, hash: string): Promise<number> {
     const offset = fileSize(this.errorLog);
+    const oldWorkers = workerPids(pid);
     const t0 = performance.now();
     process.kill(pid, "SIGHUP");
-    await this.confirm(hash, offset, pid);
+    await this.confirm(hash, offset, pid, oldWorkers);
     return Math.round(performance.now() - t0);
   }
 
@@ -367,25 +384,31 @@ export class Router {
     }
   }
 
-  /** Polls the status location until it answers `hash`: the new generation's workers serve. */
-  private async confirm(hash: string, errorLogOffset: number, pid: number | null): Promise<void> {
+  /**
+   * Polls until the status location answers `hash` (the new generation's workers serve) and the
+   * workers of the previous generation no longer accept (their listening sockets are closed).
+   */
+  private async confirm(hash: string, errorLogOffset: number, pid: number | null, oldWorkers: number[] = []): Promise<void> {
     const listen = this.plannedListenFromTree();
     const deadline = performance.now() + this.confirmTimeoutMs;
     let answered: string | null = null;
+    let retiring = oldWorkers;
     for (;;) {
       const failed = emergLines(readFrom(this.errorLog, errorLogOffset));
       if (failed) throw new UserError("E_ROUTER", `nginx could not load the new router configuration:\n${failed}`);
       if (pid !== null && !isAlive(pid)) throw new UserError("E_ROUTER", `the router's nginx master (pid ${pid}) exited`);
-      answered = await fetchStatus(listen, 500).catch(() => null);
-      if (answered === hash) return;
+      if (answered !== hash) answered = await fetchStatus(listen, 500).catch(() => null);
+      retiring = retiring.filter((w) => !isRetired(w));
+      if (answered === hash && retiring.length === 0) {
+        // nginx retitles a worker just before it closes its listening sockets: leave it that moment.
+        if (oldWorkers.length > 0) await sleep(5);
+        return;
+      }
       if (performance.now() > deadline) break;
-      await sleep(15);
+      await sleep(5);
     }
-    throw new UserError(
-      "E_ROUTER",
-      `the router did not serve the new configuration within ${this.confirmTimeoutMs} ms ` +
-        `(status answered ${answered === null ? "nothing" : `'${answered}'`}, expected '${hash}')`,
-    );
+    const waitingFor = answered !== hash ? `status answered ${answered === null ? "nothing" : `'${answered}'`}, expected '${hash}'` : `old workers ${retiring.join(", ")} still accept`;
+    throw new UserError("E_ROUTER", `the router did not serve the new configuration within ${this.confirmTimeoutMs} ms (${waitingFor})`);
   }
 
   /** The listen address written in the live main file (what the master binds). */
@@ -533,14 +556,27 @@ function fileSize(path: string): number {
   }
 }
 
+/** What was appended to a file since `offset` (the error log since a reload began). */
 function readFrom(path: string, offset: number): string {
-  const text = readText(path);
-  return text === null ? "" : Buffer.from(text).subarray(offset).toString("utf8");
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return "";
+  }
+  try {
+    const length = Math.max(0, fstatSync(fd).size - offset);
+    const buffer = Buffer.alloc(Math.min(length, 1 << 20));
+    const read = readSync(fd, buffer, 0, buffer.length, offset);
+    return buffer.subarray(0, read).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
 }
 
-/** nginx's fatal lines: a reload that failed (a port taken, a certificate unreadable). */
+/** nginx's [emerg] lines: a reload it refused (a port taken, a certificate unreadable) while the old workers go on. */
 function emergLines(log: string): string | null {
-  const lines = log.split("\n").filter((l) => /\[(emerg|alert)\]/.test(l));
+  const lines = log.split("\n").filter((l) => l.includes("[emerg]"));
   return lines.length > 0 ? nginxMessage(lines.map((l) => l.replace(/^\S+ \S+ /, "")).join("\n")) : null;
 }
 

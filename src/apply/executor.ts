@@ -122,8 +122,8 @@ function rollingLimits(steps: readonly ResourceChange[]): Map<Address, ReturnTyp
   const out = new Map<Address, ReturnType<typeof pLimit>>();
   for (const c of steps) {
     if (c.actions.length !== 2 || c.actions[0] !== "create" || !c.service) continue;
-    const labels = (c.after?.labels ?? {}) as Record<string, string>;
-    const parallelism = Math.max(1, Number(labels["aliyun.rolling_updates.parallelism"] ?? 1) || 1);
+    const rollout = (c.after?.rollout ?? {}) as { parallelism?: number };
+    const parallelism = Math.max(1, Number(rollout.parallelism ?? 1) || 1);
     if (!byService.has(c.service)) byService.set(c.service, pLimit(parallelism));
     out.set(c.address, byService.get(c.service)!);
   }

@@ -87,7 +87,7 @@ function containerResource(
     command: spec.command,
     entrypoint: spec.entrypoint,
     environment: environmentOf(spec, byName, opts),
-    labels: { ...spec.labels },
+    labels: containerLabels(spec.labels),
     hostname: spec.hostname,
     working_dir: spec.workingDir,
     user: spec.user,
@@ -108,8 +108,13 @@ function containerResource(
         }
       : null,
     running: true,
+    rollout: {
+      create_before_destroy: spec.aliyun.routes.length > 0,
+      parallelism: spec.aliyun.parallelism,
+    },
   };
-  const { running: _running, image_id: _imageId, ...hashed } = attrs;
+  // The hash is a label Docker cannot change later: it digests only what forces a new container.
+  const { running: _running, image_id: _imageId, rollout: _rollout, restart: _restart, ...hashed } = attrs;
   const attributes = { ...attrs, config_hash: sha256(canonicalJson(hashed)).slice(0, 16) } as unknown as Attributes;
   return {
     address: containerAddress(spec.name, index),
@@ -121,6 +126,14 @@ function containerResource(
     attributes,
     dependsOn: [NETWORK_ADDRESS, ...deps.flatMap((d) => replicaAddresses(byName.get(d)))],
   };
+}
+
+/**
+ * aliyun.* labels steer Berth (scale, routing, rollout), not the container: changing the scale
+ * must not replace the replicas that stay, so they are kept off the container.
+ */
+function containerLabels(labels: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter(([k]) => !k.startsWith("aliyun.") || k === "aliyun.logs"));
 }
 
 /**

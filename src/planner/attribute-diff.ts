@@ -39,7 +39,7 @@ export function diffAttributes(schema: ResourceSchema | undefined, desired: Attr
     else if (rule.update === "in-place") inPlace.push(key);
     else replace.push(key);
   }
-  if (replace.length === 0 && digests.length > 0) replace.push(...digests);
+  if (replace.length === 0 && inPlace.length === 0 && digests.length > 0) replace.push(...digests);
   return { inPlace, replace };
 }
 

@@ -15,11 +15,12 @@ import { palette } from "../render/color.js";
 import {
   completedCount,
   estimateRemainingMs,
-  foldEvent,
+  foldEvents,
   initialProgress,
   percentDone,
   type ApplyProgress,
   type FinishedStep,
+  type ReceivedEvent,
   type RunningStep,
 } from "./apply-progress.js";
 
@@ -62,13 +63,9 @@ export function ApplyView({
   tickMs = 100,
   maxRunningRows = 12,
 }: ApplyViewProps): ReactNode {
-  const [progress, dispatch] = useReducer(
-    (p: ApplyProgress, a: { event: ApplyEvent; at: number }) => foldEvent(p, a.event, a.at),
-    total,
-    initialProgress,
-  );
-  useEventSource(events, (event) => dispatch({ event, at: now() }));
-  const clock = useTicker(progress.running.length > 0 && progress.summary === null ? tickMs : null, now);
+  const [progress, dispatch] = useReducer(foldEvents, total, initialProgress);
+  useEventSource(events, now, dispatch);
+  const clock = useClock(progress.running.length > 0 && progress.summary === null ? tickMs : null, now);
 
   const { isRawModeSupported } = useStdin();
   useInput(
@@ -162,33 +159,53 @@ function defaultNow(): number {
   return performance.now();
 }
 
-/** Feeds every event of the source to `onEvent`, for as long as the view is mounted. */
-function useEventSource(source: ApplyEventSource, onEvent: (event: ApplyEvent) => void): void {
-  const handler = useRef(onEvent);
-  handler.current = onEvent;
+/**
+ * Feeds the source's events to `onBatch`, stamped with their arrival time. Events that arrive
+ * together (an executor finishing many quick steps) are handed over as one batch on the next
+ * turn of the event loop: one render for the lot, not one per event.
+ */
+function useEventSource(source: ApplyEventSource, now: () => number, onBatch: (batch: ReceivedEvent[]) => void): void {
+  const latest = useRef({ now, onBatch });
+  latest.current = { now, onBatch };
   useEffect(() => {
-    if (typeof source === "function") return source((event) => handler.current(event));
+    let pending: ReceivedEvent[] = [];
+    let flush: NodeJS.Immediate | null = null;
     let stopped = false;
-    void (async () => {
-      for await (const event of source) {
-        if (stopped) break;
-        handler.current(event);
-      }
-    })();
+    const receive = (event: ApplyEvent) => {
+      if (stopped) return;
+      pending.push({ event, at: latest.current.now() });
+      flush ??= setImmediate(() => {
+        flush = null;
+        const batch = pending;
+        pending = [];
+        if (!stopped) latest.current.onBatch(batch);
+      });
+    };
+    let unsubscribe = () => {};
+    if (typeof source === "function") unsubscribe = source(receive);
+    else void pull(source, receive, () => stopped);
     return () => {
       stopped = true;
+      if (flush) clearImmediate(flush);
+      unsubscribe();
     };
-  }, [source, handler]);
+  }, [source]);
 }
 
-/** The current time, refreshed every `everyMs` while given (null stops the clock). */
-function useTicker(everyMs: number | null, now: () => number): number {
-  const [time, setTime] = useState(now);
+async function pull(source: AsyncIterable<ApplyEvent>, receive: (event: ApplyEvent) => void, stopped: () => boolean): Promise<void> {
+  for await (const event of source) {
+    if (stopped()) break;
+    receive(event);
+  }
+}
+
+/** The current time; while `everyMs` is given, the view redraws that often so elapsed times move. */
+function useClock(everyMs: number | null, now: () => number): number {
+  const [, setTicks] = useState(0);
   useEffect(() => {
     if (everyMs === null) return;
-    setTime(now());
-    const timer = setInterval(() => setTime(now()), everyMs);
+    const timer = setInterval(() => setTicks((n) => n + 1), everyMs);
     return () => clearInterval(timer);
-  }, [everyMs, now]);
-  return everyMs === null ? now() : time;
+  }, [everyMs]);
+  return now();
 }

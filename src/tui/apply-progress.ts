@@ -40,29 +40,57 @@ export function initialProgress(total: number): ApplyProgress {
   return { total, startedAt: null, running: [], finished: [], succeeded: 0, failed: 0, skipped: 0, interrupt: null, summary: null };
 }
 
+/** An event and when the view received it (the view's clock, for elapsed times). */
+export interface ReceivedEvent {
+  event: ApplyEvent;
+  at: number;
+}
+
+/** The progress after more events. One copy per batch, however many events it holds. */
+export function foldEvents(p: ApplyProgress, batch: readonly ReceivedEvent[]): ApplyProgress {
+  const next: ApplyProgress = { ...p, running: [...p.running], finished: [...p.finished] };
+  for (const { event, at } of batch) foldInto(next, event, at);
+  return next;
+}
+
 /** The progress after one more event, received at `now`. */
 export function foldEvent(p: ApplyProgress, e: ApplyEvent, now: number): ApplyProgress {
-  const started = p.startedAt ?? now;
+  return foldEvents(p, [{ event: e, at: now }]);
+}
+
+/** Folds one event into a progress value this module owns (copied by foldEvents). */
+function foldInto(p: ApplyProgress, e: ApplyEvent, now: number): void {
+  p.startedAt ??= now;
   switch (e.kind) {
     case "apply-start":
-      return { ...p, total: e.total, startedAt: started };
+      p.total = e.total;
+      return;
     case "step-start":
-      return { ...p, startedAt: started, running: [...p.running, { address: e.address, actions: e.actions, startedAt: now, log: null }] };
-    case "step-log":
-      return { ...p, startedAt: started, running: p.running.map((r) => (r.address === e.address ? { ...r, log: e.message } : r)) };
+      p.running.push({ address: e.address, actions: e.actions, startedAt: now, log: null });
+      return;
+    case "step-log": {
+      const at = p.running.findIndex((r) => r.address === e.address);
+      if (at >= 0) p.running[at] = { ...p.running[at], log: e.message };
+      return;
+    }
     case "step-done":
     case "step-failed":
     case "step-skipped": {
-      const finished = [...p.finished, { key: `${p.finished.length}:${e.address}`, event: e }];
-      const running = p.running.filter((r) => r.address !== e.address);
-      const counts =
-        e.kind === "step-done" ? { succeeded: p.succeeded + 1 } : e.kind === "step-failed" ? { failed: p.failed + 1 } : { skipped: p.skipped + 1 };
-      return { ...p, ...counts, startedAt: started, running, finished };
+      p.finished.push({ key: `${p.finished.length}:${e.address}`, event: e });
+      const at = p.running.findIndex((r) => r.address === e.address);
+      if (at >= 0) p.running.splice(at, 1);
+      if (e.kind === "step-done") p.succeeded++;
+      else if (e.kind === "step-failed") p.failed++;
+      else p.skipped++;
+      return;
     }
     case "interrupt":
-      return { ...p, startedAt: started, interrupt: { forced: e.forced || (p.interrupt?.forced ?? false) } };
+      p.interrupt = { forced: e.forced || (p.interrupt?.forced ?? false) };
+      return;
     case "apply-done":
-      return { ...p, startedAt: started, running: [], summary: e.summary };
+      p.running = [];
+      p.summary = e.summary;
+      return;
   }
 }
 

@@ -36,7 +36,7 @@ function webAttrs(index: number, overrides: Partial<ContainerAttributes> = {}): 
     command: null,
     entrypoint: null,
     environment: { GREETING: "hello", A_FIRST: "1" },
-    labels: { "aliyun.routing.port_8080": "web", "aliyun.scale": "2" },
+    labels: { team: "web" },
     hostname: null,
     working_dir: null,
     user: null,
@@ -49,6 +49,7 @@ function webAttrs(index: number, overrides: Partial<ContainerAttributes> = {}): 
     aliases: ["web", `web_${index + 1}`, "tomcat"],
     healthcheck: null,
     running: true,
+    rollout: { create_before_destroy: true, parallelism: 1 },
     config_hash: "hash-web-v1",
     ...overrides,
   };
@@ -254,7 +255,7 @@ describe("DockerProvider against the real engine", () => {
         "berth.service": "web",
         "berth.index": String(attrs!.index),
         "berth.config-hash": "hash-web-v1",
-        "aliyun.routing.port_8080": "web",
+        team: "web",
       });
       expect(info.HostConfig.PortBindings).toEqual({ "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] });
     }

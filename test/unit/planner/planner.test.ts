@@ -64,10 +64,10 @@ describe("planner", () => {
   });
 
   it("creates a routed replica's replacement before destroying the old one", () => {
-    const labels = { "aliyun.routing.port_8080": "web" };
+    const rollout = { create_before_destroy: true, parallelism: 1 };
     const ports = [{ container_port: 8080, protocol: "tcp", host_ip: "127.0.0.1", host_port: null }];
-    const rec = [network, ...web(1, { labels, ports })].map((d) => recorded(d));
-    const p = planOf({ desired: [network, ...web(1, { labels, ports, image: "berth/web:2" })], recorded: rec });
+    const rec = [network, ...web(1, { rollout, ports })].map((d) => recorded(d));
+    const p = planOf({ desired: [network, ...web(1, { rollout, ports, image: "berth/web:2" })], recorded: rec });
     expect(p.changes[0].actions).toEqual(["create", "delete"]);
   });
 
