@@ -10,6 +10,7 @@ export interface PlanFlags {
   target: string[];
   replace: string[];
   destroy: boolean;
+  allowDestroy?: string[];
 }
 
 /** Observe (unless --no-refresh), then ask the pure planner. */
@@ -28,6 +29,7 @@ export async function makePlan(ws: Workspace, flags: PlanFlags): Promise<Plan> {
     targets: flags.target,
     replace: flags.replace,
     destroy: flags.destroy,
+    allowDestroy: flags.allowDestroy ?? [],
     warnings: ws.warnings,
   });
 }

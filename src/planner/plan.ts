@@ -1,5 +1,5 @@
-import type { Diagnostic } from "../core/errors.js";
-import type { Actions, ChangeReason, DriftEntry, Plan, ResourceChange } from "../core/plan.js";
+import { UserError, type Diagnostic } from "../core/errors.js";
+import { hasAction, type Actions, type ChangeReason, type DriftEntry, type Plan, type ResourceChange } from "../core/plan.js";
 import type { ProviderSchema, ResourceSchema } from "../core/provider.js";
 import type {
   Address,
@@ -31,6 +31,8 @@ export interface PlanInput {
   replace?: readonly Address[];
   /** true for `destroy`: nothing is desired. */
   destroy?: boolean;
+  /** --allow-destroy: protected resources (berth.prevent_destroy) these addresses may delete or replace. */
+  allowDestroy?: readonly Address[];
   warnings?: readonly Diagnostic[];
 }
 
@@ -73,6 +75,9 @@ export function plan(input: PlanInput): Plan {
     else if (o) changes.push(planOrphan(o));
   }
 
+  const planned = input.targets?.length ? applyTargets(changes, input.targets) : changes;
+  refuseProtectedDestruction(planned, input.allowDestroy ?? []);
+
   return {
     formatVersion: "1.0",
     berthVersion: input.berthVersion,
@@ -80,7 +85,7 @@ export function plan(input: PlanInput): Plan {
     stateLineage: input.stateLineage,
     stateSerial: input.stateSerial,
     templateHash: input.templateHash,
-    changes: input.targets?.length ? applyTargets(changes, input.targets) : changes,
+    changes: planned,
     drift,
     gaps: [...input.observation.gaps],
     warnings: [...(input.warnings ?? [])],
@@ -194,6 +199,31 @@ function serviceOf(r: RecordedResource): string | null {
   const s = r.attributes.service;
   if (typeof s === "string") return s;
   return r.type === "network" ? null : nameAndIndex(r.address).name;
+}
+
+export const PREVENT_DESTROY_LABEL = "berth.prevent_destroy";
+
+/**
+ * Terraform's lifecycle.prevent_destroy as a label: a plan that would delete or replace a
+ * protected resource is an error, unless the user names it with --allow-destroy.
+ */
+function refuseProtectedDestruction(changes: readonly ResourceChange[], allowed: readonly Address[]): void {
+  const refused = changes.filter(
+    (c) => hasAction(c, "delete") && isProtected(c) && !allowed.some((a) => addressMatches(a, c.address)),
+  );
+  if (refused.length === 0) return;
+  const list = refused.map((c) => c.address).join(", ");
+  throw new UserError(
+    "E_PREVENT_DESTROY",
+    `the plan would delete or replace ${list}, protected by the label ${PREVENT_DESTROY_LABEL}: "true"; ` +
+      `pass --allow-destroy ${refused[0].address} if that is what you want`,
+    { address: refused[0].address },
+  );
+}
+
+function isProtected(c: ResourceChange): boolean {
+  const labelsOf = (a: Attributes | null) => (a?.labels ?? {}) as Record<string, unknown>;
+  return [labelsOf(c.before), labelsOf(c.after)].some((l) => String(l[PREVENT_DESTROY_LABEL]).toLowerCase() === "true");
 }
 
 /**

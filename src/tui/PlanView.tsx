@@ -6,21 +6,9 @@
  */
 import { Box, Text, useInput, useStdin, useStdout } from "ink";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
-import { formatDiagnostic } from "../core/errors.js";
+import { isReplace, hasChanges, type Actions, type Plan, type ResourceChange } from "../core/plan.js";
 import { palette as pens } from "../render/color.js";
-import { hasChanges, isReplace, type Actions, type Plan, type ResourceChange } from "../core/plan.js";
-import type { Address } from "../core/types.js";
-import {
-  NO_CHANGES,
-  actionSymbol,
-  driftHeadline,
-  gapLine,
-  maskPlan,
-  planCountsLine,
-  renderResourceLines,
-  summaryGroups,
-  type PlanLine,
-} from "../render/text-plan.js";
+import { actionSymbol } from "../render/text-plan.js";
 import {
   initialBrowseState,
   reduceKey,
@@ -32,7 +20,8 @@ import {
   type KeyPress,
   type RowView,
 } from "./browse-state.js";
-import { abbreviateList, buildRows, groupByService, scrollTop, selectChanges, windowRows, type PlanRow, type ServiceGroup } from "./view-model.js";
+import { createPlanModel, type PlanModel } from "./plan-model.js";
+import { scrollTop, windowRows, type PlanRow } from "./view-model.js";
 
 export type { BrowseResult } from "./browse-state.js";
 
@@ -48,15 +37,15 @@ export interface PlanViewProps {
   onExit(result: BrowseResult): void;
 }
 
-/** Most addresses listed per destructive group, and notice lines, in the header. */
-const HEADER_ADDRESSES = 8;
-const HEADER_NOTICES = 3;
+/** Gives Ink time to write the first frame before masking a big plan blocks for a moment. */
+const PREPARE_DELAY_MS = 50;
 const DEFAULT_ROWS = 24;
 /** Never fewer list rows than this, however small the terminal. */
 const MIN_VIEWPORT = 3;
 
 export function PlanView({ plan, color, height, mode, verb = "Apply", onExit }: PlanViewProps): ReactNode {
   const model = useMemo(() => createPlanModel(plan, color), [plan, color]);
+  usePreparedModel(model);
   const terminalRows = useTerminalRows();
   const header = model.headerLines();
   const footer = footerLines(mode, verb, color);
@@ -104,85 +93,6 @@ export function PlanView({ plan, color, height, mode, verb = "Apply", onExit }: 
 }
 
 const EMPTY_VIEW: RowView = { text: "", destructiveOnly: false, expanded: new Set() };
-
-// ---------------------------------------------------------------------------------------------
-// The model: the plan rearranged for the view, computed once per plan and memoised per filter.
-
-interface PlanModel {
-  total: number;
-  headerLines(): string[];
-  rows(view: RowView): PlanRow[];
-  shownCount(view: RowView): number;
-}
-
-function createPlanModel(plan: Plan, color: boolean): PlanModel {
-  const pal = pens(color);
-  // Masking walks every attribute of every change: done on first need (an expanded resource,
-  // a notice to show), not before the first frame. Lists and counts hold no attribute values.
-  let masked: { plan: Plan; byAddress: Map<Address, ResourceChange> } | null = null;
-  const shown = () => {
-    if (!masked) {
-      const m = maskPlan(plan, { flagChangedSecrets: true });
-      masked = { plan: m, byAddress: new Map(m.changes.map((c) => [c.address, c])) };
-    }
-    return masked;
-  };
-  const details = new Map<Address, readonly PlanLine[]>();
-  const detailLines = (change: ResourceChange): readonly PlanLine[] => {
-    let lines = details.get(change.address);
-    if (!lines) {
-      const safe = shown().byAddress.get(change.address);
-      lines = safe ? renderResourceLines(safe, { color }) : [];
-      details.set(change.address, lines);
-    }
-    return lines;
-  };
-
-  let header: string[] | null = null;
-  const headerLines = (): string[] => {
-    if (header) return header;
-    const lines: string[] = [];
-    if (!hasChanges(plan)) lines.push(pal.green(pal.bold(NO_CHANGES)));
-    else lines.push(pal.bold(planCountsLine(plan)));
-    for (const g of summaryGroups(plan).filter((s) => s.destructive)) {
-      lines.push(pal.red(pal.bold(`${g.symbol} ${g.label} (${g.addresses.length}):`)) + ` ${abbreviateList(g.addresses, HEADER_ADDRESSES)}`);
-    }
-    if (plan.warnings.length + plan.gaps.length + plan.drift.length > 0) {
-      const safe = shown().plan;
-      const notices = [
-        ...safe.warnings.map((w) => pal.yellow(formatDiagnostic(w))),
-        ...safe.gaps.map((g) => pal.yellow(`Warning: ${gapLine(g)}`)),
-        ...safe.drift.map((d) => `Note: ${driftHeadline(d)}`),
-      ];
-      lines.push(...notices.slice(0, HEADER_NOTICES));
-      if (notices.length > HEADER_NOTICES) lines.push(pal.dim(`… and ${notices.length - HEADER_NOTICES} more notices (berth plan --no-tui shows them all)`));
-    }
-    lines.push("");
-    header = lines;
-    return header;
-  };
-
-  // Memoised on the last filter and the last expansion: the reducer and the render ask for
-  // the same rows, and a key press changes one of them at most.
-  let lastFilter: { text: string; destructiveOnly: boolean; groups: ServiceGroup[]; count: number } | null = null;
-  let lastRows: { groups: ServiceGroup[]; expanded: ReadonlySet<Address>; rows: PlanRow[] } | null = null;
-  const groupsFor = (view: RowView) => {
-    if (!lastFilter || lastFilter.text !== view.text || lastFilter.destructiveOnly !== view.destructiveOnly) {
-      const changes = selectChanges(plan.changes, view);
-      lastFilter = { text: view.text, destructiveOnly: view.destructiveOnly, groups: groupByService(changes), count: changes.length };
-    }
-    return lastFilter;
-  };
-  const rows = (view: RowView): PlanRow[] => {
-    const { groups } = groupsFor(view);
-    if (!lastRows || lastRows.groups !== groups || lastRows.expanded !== view.expanded) {
-      lastRows = { groups, expanded: view.expanded, rows: buildRows(groups, view.expanded, detailLines) };
-    }
-    return lastRows.rows;
-  };
-  const total = selectChanges(plan.changes, { text: "", destructiveOnly: false }).length;
-  return { total, headerLines, rows, shownCount: (view) => groupsFor(view).count };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Rows
@@ -325,6 +235,22 @@ function cursorBlock(color: boolean): ReactNode {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * Masks a big plan right after its first frame, while the user reads it, rather than when the
+ * first resource is opened; then draws again, as the header's notices need the masked plan.
+ */
+function usePreparedModel(model: PlanModel): void {
+  const [, setPrepared] = useState(model.prepared());
+  useEffect(() => {
+    if (model.prepared()) return;
+    const timer = setTimeout(() => {
+      model.prepare();
+      setPrepared(true);
+    }, PREPARE_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [model]);
+}
 
 /** The terminal's height, following resizes. */
 function useTerminalRows(): number | undefined {

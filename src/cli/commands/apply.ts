@@ -22,6 +22,7 @@ interface ApplyFlags extends GlobalFlags {
   target: string[];
   replace: string[];
   refresh: boolean;
+  allowDestroy?: string[];
   tui?: boolean;
 }
 
@@ -32,11 +33,13 @@ export function registerApplyCommands(program: Command, output: Output): void {
     .option("--target <addr>", "apply only this resource and what it depends on (repeatable)", collect, [])
     .option("--replace <addr>", "replace this resource even if unchanged (repeatable)", collect, [])
     .addOption(new Option("--no-refresh", "skip observing the engines"))
+    .option("--allow-destroy <addr>", "allow deleting or replacing this protected resource (repeatable)", collect, [])
     .action(async (planfile: string | undefined, flags) => run(flags, output, "Apply", planfile));
 
   withProjectFlags(program.command("destroy").description("destroy everything the state knows"))
     .option("--auto-approve", "do not ask for confirmation")
     .option("--parallelism <n>", "changes carried out at once", positiveInt, 10)
+    .option("--allow-destroy <addr>", "allow deleting this protected resource (repeatable)", collect, [])
     .action(async (flags) => run({ ...flags, target: [], replace: [], refresh: true }, output, "Destroy"));
 }
 

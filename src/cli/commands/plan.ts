@@ -40,11 +40,12 @@ export function registerPlanCommands(program: Command, output: Output): void {
     .option("--target <addr>", "plan only this resource and what it depends on (repeatable)", collect, [])
     .option("--replace <addr>", "replace this resource even if unchanged (repeatable)", collect, [])
     .option("--destroy", "plan destroying everything")
+    .option("--allow-destroy <addr>", "allow deleting or replacing this protected resource (repeatable)", collect, [])
     .action(async (flags) => {
       const ws = await openWorkspace(flags);
       try {
         printWarnings(ws.warnings, output);
-        const plan = await makePlan(ws, { refresh: flags.refresh, target: flags.target, replace: flags.replace, destroy: Boolean(flags.destroy) });
+        const plan = await makePlan(ws, { refresh: flags.refresh, target: flags.target, replace: flags.replace, destroy: Boolean(flags.destroy), allowDestroy: flags.allowDestroy });
         if (flags.out) await writePlanFile(flags.out, { templateFile: ws.template.file, destroy: Boolean(flags.destroy), plan });
         await showPlan(plan, flags, output);
         if (flags.out) output.err(`Saved the plan to ${flags.out}. Apply exactly this plan with: berth apply ${flags.out}`);

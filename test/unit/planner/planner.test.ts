@@ -130,6 +130,15 @@ describe("planner", () => {
     ]);
   });
 
+  it("refuses to delete or replace a resource labelled berth.prevent_destroy unless allowed", () => {
+    const labels = { "berth.prevent_destroy": "true" };
+    const rec = [network, container("db", 0, { labels })].map((d) => recorded(d));
+    expect(() => planOf({ desired: [network], recorded: rec })).toThrow(/container\.db\[0\].*berth\.prevent_destroy.*--allow-destroy container\.db\[0\]/);
+    expect(() => planOf({ desired: [network, container("db", 0, { labels, image: "x:2" })], recorded: rec })).toThrow(/E?protected/);
+    const allowed = planOf({ desired: [network], recorded: rec, allowDestroy: ["container.db"] });
+    expect(summarize(allowed)).toEqual(["container.db[0]: delete (removed-from-template)"]);
+  });
+
   it("orders indices numerically", () => {
     const p = planOf({ desired: web(12), recorded: [] });
     expect(p.changes.map((c) => c.address).slice(0, 3)).toEqual(["container.web[0]", "container.web[1]", "container.web[2]"]);

@@ -1,0 +1,125 @@
+/**
+ * The plan as the browser shows it: the header, and the rows for a filter and a set of opened
+ * resources. Computed once per plan and memoised per filter; every word and every diff line
+ * comes from the text renderer (src/render/text-plan.ts).
+ */
+import { formatDiagnostic } from "../core/errors.js";
+import { hasChanges, isNoOp, type Plan, type ResourceChange } from "../core/plan.js";
+import type { Address } from "../core/types.js";
+import { palette } from "../render/color.js";
+import {
+  NO_CHANGES,
+  driftHeadline,
+  gapLine,
+  maskPlan,
+  planCountsLine,
+  renderResourceLines,
+  summaryGroups,
+  type PlanLine,
+} from "../render/text-plan.js";
+import type { RowView } from "./browse-state.js";
+import { abbreviateList, buildRows, groupByService, selectChanges, type PlanRow, type ServiceGroup } from "./view-model.js";
+
+/** Most addresses listed per destructive group, and notice lines, in the header. */
+const HEADER_ADDRESSES = 8;
+const HEADER_NOTICES = 3;
+/**
+ * Up to this many changes the plan is masked before the first frame (a few milliseconds);
+ * beyond, right after it, so a huge plan opens as fast as a small one.
+ */
+const EAGER_MASK_LIMIT = 1000;
+
+export interface PlanModel {
+  /** Changes the plan makes (no-ops left out). */
+  total: number;
+  headerLines(): string[];
+  rows(view: RowView): PlanRow[];
+  shownCount(view: RowView): number;
+  /** Whether the masked plan (attribute diffs, notices) is ready. */
+  prepared(): boolean;
+  /** Masks the plan now (idempotent); the browser calls it once the first frame is out. */
+  prepare(): void;
+}
+
+export function createPlanModel(plan: Plan, color: boolean): PlanModel {
+  const pal = palette(color);
+  // Masking walks every attribute of every change. Lists and counts hold no attribute values,
+  // so a big plan's first frame does without it; diffs and notices wait for it.
+  let masked: { plan: Plan; byAddress: Map<Address, ResourceChange> } | null = null;
+  const shown = () => {
+    if (!masked) {
+      const m = maskPlan(plan, { flagChangedSecrets: true });
+      masked = { plan: m, byAddress: new Map(m.changes.map((c) => [c.address, c])) };
+    }
+    return masked;
+  };
+  if (plan.changes.length <= EAGER_MASK_LIMIT) shown();
+
+  const details = new Map<Address, readonly PlanLine[]>();
+  const detailLines = (change: ResourceChange): readonly PlanLine[] => {
+    let lines = details.get(change.address);
+    if (!lines) {
+      const safe = shown().byAddress.get(change.address);
+      lines = safe ? renderResourceLines(safe, { color }) : [];
+      details.set(change.address, lines);
+    }
+    return lines;
+  };
+
+  let header: string[] | null = null;
+  const headerLines = (): string[] => {
+    if (header) return header;
+    const lines = [hasChanges(plan) ? pal.bold(planCountsLine(plan)) : pal.green(pal.bold(NO_CHANGES))];
+    for (const g of summaryGroups(plan).filter((s) => s.destructive)) {
+      lines.push(`${pal.red(pal.bold(`${g.symbol} ${g.label} (${g.addresses.length}):`))} ${abbreviateList(g.addresses, HEADER_ADDRESSES)}`);
+    }
+    const noticeCount = plan.warnings.length + plan.gaps.length + plan.drift.length;
+    if (noticeCount > 0 && !masked) {
+      lines.push(pal.dim(`${noticeCount} notice${noticeCount === 1 ? "" : "s"} (warnings, drift) — loading…`), "");
+      return lines; // not cached: the notices come once the plan is masked
+    }
+    if (noticeCount > 0) lines.push(...noticeLines(shown().plan));
+    lines.push("");
+    header = lines;
+    return header;
+  };
+
+  const noticeLines = (safe: Plan): string[] => {
+    const notices = [
+      ...safe.warnings.map((w) => pal.yellow(formatDiagnostic(w))),
+      ...safe.gaps.map((g) => pal.yellow(`Warning: ${gapLine(g)}`)),
+      ...safe.drift.map((d) => `Note: ${driftHeadline(d)}`),
+    ];
+    if (notices.length <= HEADER_NOTICES) return notices;
+    const more = notices.length - HEADER_NOTICES;
+    return [...notices.slice(0, HEADER_NOTICES), pal.dim(`… and ${more} more (berth plan --no-tui shows them all)`)];
+  };
+
+  // Memoised on the last filter and the last expansion: the reducer and the render ask for
+  // the same rows, and a key press changes one of them at most.
+  let lastFilter: { text: string; destructiveOnly: boolean; groups: ServiceGroup[]; count: number } | null = null;
+  let lastRows: { groups: ServiceGroup[]; expanded: ReadonlySet<Address>; rows: PlanRow[] } | null = null;
+  const groupsFor = (view: RowView) => {
+    if (!lastFilter || lastFilter.text !== view.text || lastFilter.destructiveOnly !== view.destructiveOnly) {
+      const changes = selectChanges(plan.changes, view);
+      lastFilter = { text: view.text, destructiveOnly: view.destructiveOnly, groups: groupByService(changes), count: changes.length };
+    }
+    return lastFilter;
+  };
+  const rows = (view: RowView): PlanRow[] => {
+    const { groups } = groupsFor(view);
+    if (!lastRows || lastRows.groups !== groups || lastRows.expanded !== view.expanded) {
+      lastRows = { groups, expanded: view.expanded, rows: buildRows(groups, view.expanded, detailLines) };
+    }
+    return lastRows.rows;
+  };
+
+  return {
+    total: plan.changes.reduce((n, c) => (isNoOp(c) ? n : n + 1), 0),
+    headerLines,
+    rows,
+    shownCount: (view) => groupsFor(view).count,
+    prepared: () => masked !== null,
+    prepare: () => void shown(),
+  };
+}
