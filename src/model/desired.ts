@@ -48,8 +48,10 @@ export function buildDesired(template: Template, opts: ModelOptions): DesiredMod
       dependsOn: [],
     },
   ];
+  const linkAliases = linkAliasesByService(template.services);
   for (const spec of template.services) {
-    for (let i = 0; i < spec.aliyun.scale; i++) resources.push(containerResource(spec, i, byName, opts));
+    const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? []);
+    for (let i = 0; i < spec.aliyun.scale; i++) resources.push(containerResource(spec, i, shared, opts));
   }
   resources.push(...routingResources(template.services));
   if (opts.discovery) resources.push(...template.services.map((s) => discoveryResource(s, opts)));
@@ -70,13 +72,31 @@ function serviceDeps(spec: ServiceSpec): string[] {
   return [...new Set([...spec.links.map((l) => l.service), ...spec.dependsOn, ...spec.aliyun.depends])].sort();
 }
 
-function containerResource(
+/** What every replica of a service has in common: computed once, not once per replica. */
+interface SharedFacts {
+  environment: Record<string, string>;
+  labels: Record<string, string>;
+  ports: PortAttr[];
+  linkAliases: string[];
+  dependsOn: Address[];
+}
+
+function sharedContainerFacts(
   spec: ServiceSpec,
-  index: number,
   byName: ReadonlyMap<string, ServiceSpec>,
   opts: ModelOptions,
-): DesiredResource {
-  const deps = serviceDeps(spec);
+  linkAliases: string[],
+): SharedFacts {
+  return {
+    environment: environmentOf(spec, byName, opts),
+    labels: containerLabels(spec.labels),
+    ports: portsToPublish(spec, opts.publishAddress),
+    linkAliases,
+    dependsOn: [NETWORK_ADDRESS, ...serviceDeps(spec).flatMap((d) => replicaAddresses(byName.get(d)))],
+  };
+}
+
+function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts, opts: ModelOptions): DesiredResource {
   const attrs: Omit<ContainerAttributes, "config_hash"> = {
     name: containerName(opts.project, spec.name, index),
     project: opts.project,
@@ -86,18 +106,18 @@ function containerResource(
     image_id: null,
     command: spec.command,
     entrypoint: spec.entrypoint,
-    environment: environmentOf(spec, byName, opts),
-    labels: containerLabels(spec.labels),
+    environment: shared.environment,
+    labels: shared.labels,
     hostname: spec.hostname,
     working_dir: spec.workingDir,
     user: spec.user,
     restart: spec.restart ?? "no",
     extra_hosts: spec.extraHosts.map((h) => `${h.host}:${h.ip}`).sort(),
-    ports: portsToPublish(spec, opts.publishAddress),
+    ports: shared.ports,
     expose: [...spec.expose].sort((a, b) => a - b),
     volumes: [...spec.volumes, ...spec.aliyun.logs.map((path, n) => `${opts.project}_${spec.name}_logs_${n + 1}:${path}`)],
     network: networkName(opts.project),
-    aliases: [...new Set([spec.name, `${spec.name}_${index + 1}`, ...linkAliasesTo(spec.name, byName)])].sort(),
+    aliases: [...new Set([spec.name, `${spec.name}_${index + 1}`, ...shared.linkAliases])].sort(),
     healthcheck: spec.healthcheck
       ? {
           test: spec.healthcheck.test,
@@ -124,7 +144,7 @@ function containerResource(
     index,
     service: spec.name,
     attributes,
-    dependsOn: [NETWORK_ADDRESS, ...deps.flatMap((d) => replicaAddresses(byName.get(d)))],
+    dependsOn: shared.dependsOn,
   };
 }
 
@@ -157,11 +177,11 @@ function replicaAddresses(spec: ServiceSpec | undefined): Address[] {
   return Array.from({ length: spec.aliyun.scale }, (_, i) => containerAddress(spec.name, i));
 }
 
-/** Aliases other services give this one in their links ("db:mysql" makes "mysql" resolve to db). */
-function linkAliasesTo(service: string, byName: ReadonlyMap<string, ServiceSpec>): string[] {
-  const aliases: string[] = [];
-  for (const other of byName.values()) {
-    for (const link of other.links) if (link.service === service) aliases.push(link.alias);
+/** Aliases other services give each service in their links ("db:mysql" makes "mysql" resolve to db). */
+function linkAliasesByService(services: readonly ServiceSpec[]): Map<string, string[]> {
+  const aliases = new Map<string, string[]>();
+  for (const other of services) {
+    for (const link of other.links) aliases.set(link.service, [...(aliases.get(link.service) ?? []), link.alias]);
   }
   return aliases;
 }
