@@ -37,7 +37,7 @@ await build({
   jsx: "automatic",
   define: { "process.env.BERTH_VERSION": JSON.stringify(pkg.version) },
   // Native or optional modules that dockerode's ssh transport may try to load.
-  external: ["cpu-features", "ssh2"],
+  external: ["cpu-features", "ssh2", "etcd3"], // etcd3 reads its .proto files beside itself at run time: load it from node_modules
   banner: {
     // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
     // and some read __filename/__dirname, which ESM does not define.

@@ -116,15 +116,17 @@ export class DiscoveryProvider implements Provider {
       const { kvs } = await readPrefix(this.etcd, containersPrefix(id), `reading ${id}'s containers`);
       const leased = new Set(kvs.filter((kv) => kv.lease !== "0").map((kv) => kv.key));
       const stale = kvs.filter((kv) => !wanted.has(kv.key.slice(containersPrefix(id).length)));
-      await this.etcd.run(`writing ${id}'s containers`, async (c) => {
-        for (const kv of stale) await c.delete().key(kv.key).exec();
-        for (const [containerId, entry] of wanted) {
-          const key = containerKey(id, containerId);
-          if (leased.has(key)) continue;
-          // Compare-and-put: an agent that leased the key meanwhile wins.
-          await c.if(key, "Lease", "==", 0).then(c.put(key).value(serializeRecord(entry))).commit();
-        }
-      });
+      const writes = [
+        ...stale.map((kv) => this.etcd.run(`deleting ${kv.key}`, (c) => c.delete().key(kv.key).exec())),
+        ...[...wanted]
+          .filter(([containerId]) => !leased.has(containerKey(id, containerId)))
+          .map(([containerId, entry]) => {
+            const key = containerKey(id, containerId);
+            // Compare-and-put: an agent that leased the key meanwhile wins.
+            return this.etcd.run(`writing ${key}`, (c) => c.if(key, "Lease", "==", 0).then(c.put(key).value(serializeRecord(entry))).commit());
+          }),
+      ];
+      await Promise.all(writes);
       if (wanted.size > 0 || stale.length > 0) ctx.log(`${id}: ${wanted.size} container entr${wanted.size === 1 ? "y" : "ies"} written`);
     }
   }

@@ -129,6 +129,9 @@ export class EtcdConnection {
         dialTimeout: deadline,
         // Unary calls get a deadline; watch and keep-alive streams live as long as they are needed.
         defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + deadline }),
+        // No per-host circuit breaker: after three failures it refuses every call for 5 s, so a
+        // returning etcd would go unused that long. Callers here back off on their own.
+        faultHandling: { host: () => PASS_THROUGH as never },
       });
       return { client, mod };
     });
@@ -143,15 +146,26 @@ export class EtcdConnection {
       e instanceof mod.GRPCUnavailableError ||
       e instanceof mod.GRPCDeadlineExceededError ||
       e instanceof mod.GRPCCancelledError ||
-      e instanceof mod.ClientClosedError;
+      e instanceof mod.ClientClosedError ||
+      // After three failures in a row the client stops calling the host for 5 s (its circuit breaker).
+      e.constructor.name === "BrokenCircuitError";
     if (!unreachable) return e;
-    const cause = e instanceof Error ? e.message.split(". Resolution note")[0] : String(e);
+    // gRPC wraps the socket's own words ("connect ECONNREFUSED 127.0.0.1:2379") in a long sentence.
+    const message = e instanceof Error ? e.message : String(e);
+    const cause = /Last error: (?:Error: )?(.*?)(?:\.? Resolution note|$)/.exec(message)?.[1] ?? message;
     return new UserError(
       "E_ETCD_UNREACHABLE",
       `etcd at ${this.location} does not answer (${what}): ${cause}. Start one with \`npm run engines\`, or check --etcd / ETCD_NODES${this.tls ? " and BERTH_ETCD_CA/CERT/KEY" : ""}`,
     );
   }
 }
+
+/** The part of a fault-handling policy the etcd client calls: run the call, once. */
+const PASS_THROUGH = {
+  execute<T>(fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T): Promise<T> {
+    return Promise.resolve().then(() => fn({ signal: new AbortController().signal }));
+  },
+};
 
 /** Keys and values as etcd returns them, decoded. */
 export interface KeyValue {

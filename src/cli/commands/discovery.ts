@@ -52,7 +52,8 @@ export function registerDiscoveryCommands(program: Command, output: Output): voi
       const tls = serverTls(flags);
       const etcd = etcdOf(flags);
       const { startDiscoveryServer } = await import("../../../providers/discovery/server.js");
-      const project = flags.project ? normalizeProjectName(flags.project) : process.env.COMPOSE_PROJECT_NAME || null;
+      const rawProject = flags.project ?? process.env.COMPOSE_PROJECT_NAME;
+      const project = rawProject ? normalizeProjectName(rawProject) : null;
       try {
         const server = await startDiscoveryServer({ etcd, listen: flags.listen, project, tls, log: (m) => output.err(m) });
         output.out(`Serving discovery records${project ? ` of project ${project}` : ""} on ${server.url}/services/{project}_{service}`);

@@ -3,6 +3,7 @@ import type { Output } from "../output.js";
 import { registerPlanCommands } from "./plan.js";
 import { registerApplyCommands } from "./apply.js";
 import { registerShowCommands } from "./show.js";
+import { registerDiscoveryCommands } from "./discovery.js";
 
 /** Flags every command that reads a template shares (DESIGN.md's settings table). */
 export function withProjectFlags(cmd: Command): Command {
@@ -21,4 +22,5 @@ export function registerCommands(program: Command, output: Output): void {
   registerPlanCommands(program, output);
   registerApplyCommands(program, output);
   registerShowCommands(program, output);
+  registerDiscoveryCommands(program, output);
 }

@@ -10,8 +10,12 @@ import type { Actions, ResourceChange } from "../../../src/core/plan.js";
 import type { ApplyContext } from "../../../src/core/provider.js";
 import type { Attributes, RecordedResource } from "../../../src/core/types.js";
 import { MASK } from "../../../src/core/secrets.js";
+import { buildDesired } from "../../../src/model/desired.js";
+import { plan } from "../../../src/planner/plan.js";
+import { loadTemplate } from "../../../src/template/load.js";
 import { DiscoveryProvider } from "../../../providers/discovery/discovery-provider.js";
 import { ETCD_ENDPOINT, deletePrefix, rawEtcd, requireEtcd } from "./fixtures.js";
+import { ROOT } from "../helpers.js";
 
 const project = `tdisc${randomBytes(3).toString("hex")}`;
 const address = `discovery.${project}_db`;
@@ -205,5 +209,41 @@ describe("discovery provider", () => {
       await away.close();
       silent.close();
     }
+  });
+
+  it("plans nothing after apply, and a record deleted by hand as drift to re-create (the article's template)", async () => {
+    const template = await loadTemplate(`${ROOT}/examples/04-discovery-api/docker-compose.yml`, { env: {}, domain: "localhost" });
+    const desired = buildDesired(template, { project, publishAddress: "127.0.0.1", discovery: true }).resources.filter((d) => d.provider === "discovery");
+    const planAgainst = async (recorded: RecordedResource[]) =>
+      plan({
+        project,
+        berthVersion: "test",
+        templateHash: template.hash,
+        desired,
+        recorded,
+        stateLineage: null,
+        stateSerial: 0,
+        observation: { resources: await provider.refresh({ project, recorded, desired }), gaps: [], observedProviders: ["discovery"] },
+        schemas: { discovery: provider.schema },
+      });
+
+    const first = await planAgainst([]);
+    expect(first.changes.map((c) => [c.address, c.actions])).toEqual([
+      [`discovery.${project}_nginx`, ["create"]],
+      [`discovery.${project}_tomcat`, ["create"]],
+    ]);
+    const recorded: RecordedResource[] = [];
+    for (const c of first.changes) {
+      recorded.push({ address: c.address, type: c.type, provider: c.provider, attributes: (await provider.apply(c, context()))! });
+    }
+
+    const again = await planAgainst(recorded);
+    expect(again.drift).toEqual([]);
+    expect(again.changes.every((c) => c.actions[0] === "no-op")).toBe(true);
+
+    await etcd.delete().key(`/berth/services/${project}_tomcat`);
+    const afterDelete = await planAgainst(recorded);
+    expect(afterDelete.drift.map((d) => d.address)).toEqual([`discovery.${project}_tomcat`]);
+    expect(afterDelete.changes.find((c) => c.address === `discovery.${project}_tomcat`)).toMatchObject({ actions: ["create"], reason: "drift-missing" });
   });
 });
