@@ -14,7 +14,7 @@ DOCKER_SOCK=/var/run/docker.sock
 ETCD_URL=http://127.0.0.1:2379
 ETCD_DATA=$STATE_DIR/etcd-data
 
-REQUIRED_PKGS=(docker.io etcd-server nginx busybox-static tmux curl openssl)
+REQUIRED_PKGS=(docker.io etcd-server nginx libnginx-mod-stream busybox-static tmux curl openssl)
 OPTIONAL_PKGS=(docker-compose) # the 1.29 peer used by benchmarks; may fail to install
 
 say() { printf 'engines: %s\n' "$*"; }

@@ -113,11 +113,20 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** nginx's "[emerg] ..." lines, without the "nginx: " prefix and the "test failed" trailer. */
+/**
+ * nginx's own lines, each once, as "[emerg] bind() to … failed": without the "nginx: " prefix,
+ * the time and pid of the error-log format, or the "test failed" trailer.
+ */
 export function nginxMessage(output: string): string {
-  return output
+  const lines = output
     .split("\n")
-    .map((l) => l.replace(/^nginx: /, "").trim())
-    .filter((l) => l !== "" && !/configuration file .* test (failed|is successful)/.test(l) && !/syntax is ok/.test(l))
-    .join("\n");
+    .map((l) =>
+      l
+        .replace(/^nginx: /, "")
+        .replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d (?=\[)/, "")
+        .replace(/^(\[\w+\]) \d+#\d+: /, "$1 ")
+        .trim(),
+    )
+    .filter((l) => l !== "" && !/configuration file .* test (failed|is successful)/.test(l) && !/syntax is ok/.test(l));
+  return [...new Set(lines)].join("\n");
 }

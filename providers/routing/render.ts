@@ -216,7 +216,8 @@ export function renderMainConfig(input: MainConfigInput, hash: string): string {
     // starts the master): stream request and response bodies instead of spooling them to disk.
     `${INDENT}proxy_request_buffering off;`,
     `${INDENT}proxy_max_temp_file_size 0;`,
-    `${INDENT}client_body_buffer_size 1m;`,
+    // The replica decides how large a request may be, as it would without the router.
+    `${INDENT}client_max_body_size 0;`,
     "",
     `${INDENT}map $http_upgrade $berth_connection_upgrade {`,
     `${INDENT}${INDENT}default upgrade;`,

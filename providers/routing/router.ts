@@ -394,8 +394,11 @@ export class Router {
     let answered: string | null = null;
     let retiring = oldWorkers;
     for (;;) {
-      const failed = emergLines(readFrom(this.errorLog, errorLogOffset));
-      if (failed) throw new UserError("E_ROUTER", `nginx could not load the new router configuration:\n${failed}`);
+      if (emergLines(readFrom(this.errorLog, errorLogOffset))) {
+        await this.settle(errorLogOffset);
+        const failed = emergLines(readFrom(this.errorLog, errorLogOffset));
+        throw new UserError("E_ROUTER", `nginx could not load the new router configuration:\n${failed}`);
+      }
       if (pid !== null && !isAlive(pid)) throw new UserError("E_ROUTER", `the router's nginx master (pid ${pid}) exited`);
       if (answered !== hash) answered = await fetchStatus(listen, 500).catch(() => null);
       retiring = retiring.filter((w) => !isRetired(w));
@@ -409,6 +412,24 @@ export class Router {
     }
     const waitingFor = answered !== hash ? `status answered ${answered === null ? "nothing" : `'${answered}'`}, expected '${hash}'` : `old workers ${retiring.join(", ")} still accept`;
     throw new UserError("E_ROUTER", `the router did not serve the new configuration within ${this.confirmTimeoutMs} ms (${waitingFor})`);
+  }
+
+  /**
+   * After a refused reload, waits until the master is done with it: a port it cannot bind is
+   * tried five times, 500 ms apart, before nginx gives up and keeps the old configuration. Only
+   * then can the last known good one be reloaded (and its confirmation trust the error log).
+   */
+  private async settle(errorLogOffset: number): Promise<void> {
+    const deadline = performance.now() + this.confirmTimeoutMs;
+    let size = fileSize(this.errorLog);
+    let quietSince = performance.now();
+    while (performance.now() < deadline) {
+      if (readFrom(this.errorLog, errorLogOffset).includes("still could not bind()")) return;
+      await sleep(50);
+      const now = fileSize(this.errorLog);
+      if (now !== size) [size, quietSince] = [now, performance.now()];
+      else if (performance.now() - quietSince > 700) return;
+    }
   }
 
   /** The listen address written in the live main file (what the master binds). */
@@ -577,7 +598,7 @@ function readFrom(path: string, offset: number): string {
 /** nginx's [emerg] lines: a reload it refused (a port taken, a certificate unreadable) while the old workers go on. */
 function emergLines(log: string): string | null {
   const lines = log.split("\n").filter((l) => l.includes("[emerg]"));
-  return lines.length > 0 ? nginxMessage(lines.map((l) => l.replace(/^\S+ \S+ /, "")).join("\n")) : null;
+  return lines.length > 0 ? nginxMessage(lines.join("\n")) : null;
 }
 
 /** The status location's answer: the configuration hash of the generation that served it. */

@@ -86,6 +86,8 @@ export class RoutingProvider implements Provider {
    * https/wss without a certificate (E_ROUTE_TLS), tcp without the stream module (E_ROUTE_TCP),
    * and any name that is not safe to write into nginx's configuration (E_ROUTE_INVALID).
    */
+  readonly resolvesOffline = true;
+
   async resolveDesired(desired: DesiredResource[]): Promise<DesiredResource[]> {
     const resources = desired.filter(isRouting).map((d) => ({ address: d.address, type: d.type, attributes: d.attributes }) as RoutingResource);
     if (!resources.some((r) => r.type === "route")) return desired;

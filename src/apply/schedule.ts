@@ -21,6 +21,11 @@ export function prerequisites(changes: readonly ResourceChange[]): Map<Address, 
       else if (!isPureDelete(c) && hasAction(d, "create")) before.get(c.address)!.add(dep);
     }
   }
+  // A replica leaves the router before it stops: routing updates come before container deletions.
+  for (const c of steps) {
+    if (!isPureDelete(c) || c.type !== "container") continue;
+    for (const r of steps) if ((r.type === "upstream" || r.type === "route") && !isPureDelete(r)) before.get(c.address)!.add(r.address);
+  }
   // The network goes last when it goes: orphans carry no recorded dependencies.
   const networkDelete = byAddress.get(NETWORK_ADDRESS);
   if (networkDelete && isPureDelete(networkDelete)) {

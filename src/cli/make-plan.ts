@@ -1,5 +1,5 @@
 import type { Plan } from "../core/plan.js";
-import type { ProviderName } from "../core/types.js";
+import type { DesiredResource, ProviderName } from "../core/types.js";
 import type { ProviderSchema } from "../core/provider.js";
 import { plan } from "../planner/plan.js";
 import { BERTH_VERSION } from "./version.js";
@@ -15,7 +15,7 @@ export interface PlanFlags {
 
 /** Observe (unless --no-refresh), then ask the pure planner. */
 export async function makePlan(ws: Workspace, flags: PlanFlags): Promise<Plan> {
-  const { observation, desired } = flags.refresh ? await observe(ws) : { observation: NOTHING_OBSERVED, desired: ws.desired };
+  const { observation, desired } = flags.refresh ? await observe(ws) : { observation: NOTHING_OBSERVED, desired: await resolveOffline(ws) };
   return plan({
     project: ws.project,
     berthVersion: BERTH_VERSION,
@@ -32,6 +32,17 @@ export async function makePlan(ws: Workspace, flags: PlanFlags): Promise<Plan> {
     allowDestroy: flags.allowDestroy ?? [],
     warnings: ws.warnings,
   });
+}
+
+/** With --no-refresh, only what providers can resolve without an engine (the router's rendered files). */
+async function resolveOffline(ws: Workspace): Promise<DesiredResource[]> {
+  let desired = ws.desired;
+  for (const provider of ws.providers.values()) {
+    if (!provider.resolvesOffline || !provider.resolveDesired) continue;
+    const resolved = new Map((await provider.resolveDesired(desired.filter((d) => d.provider === provider.name))).map((d) => [d.address, d]));
+    desired = desired.map((d) => resolved.get(d.address) ?? d);
+  }
+  return desired;
 }
 
 export function schemasOf(ws: Workspace): Partial<Record<ProviderName, ProviderSchema>> {

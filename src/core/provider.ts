@@ -72,6 +72,8 @@ export interface Provider {
    * so a rebuilt tag plans as a replacement. Called once per plan with this provider's resources.
    */
   resolveDesired?(desired: DesiredResource[]): Promise<DesiredResource[]>;
+  /** resolveDesired needs no engine (it reads local files only), so it runs even with --no-refresh. */
+  readonly resolvesOffline?: boolean;
   /**
    * Called once after an apply with everything now recorded, so a provider whose output
    * depends on other providers' computed values (the router's upstreams on published ports)

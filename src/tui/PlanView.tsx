@@ -5,7 +5,7 @@
  * the view down. In confirm mode a Terraform-style prompt sits at the bottom.
  */
 import { Box, Text, useInput, useStdin, useStdout } from "ink";
-import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
 import { isReplace, hasChanges, type Actions, type Plan, type ResourceChange } from "../core/plan.js";
 import { palette as pens } from "../render/color.js";
 import { actionSymbol } from "../render/text-plan.js";
@@ -82,7 +82,6 @@ export function PlanView({ plan, color, height, mode, verb = "Apply", onExit }: 
       ))}
       <Footer
         mode={mode}
-        verb={verb}
         color={color}
         state={state}
         status={statusLine(model.shownCount(rowView(state)), model.total, rows.length, top, visible.length, state)}
@@ -97,44 +96,28 @@ const EMPTY_VIEW: RowView = { text: "", destructiveOnly: false, expanded: new Se
 // ---------------------------------------------------------------------------------------------
 // Rows
 
-function Row({ row, selected, color }: { row: PlanRow; selected: boolean; color: boolean }): ReactNode {
+/** Memoised: moving the cursor redraws two rows, scrolling none (their props do not change). */
+const Row = memo(function Row({ row, selected, color }: { row: PlanRow; selected: boolean; color: boolean }): ReactNode {
   const pen = pens(color);
   const marker = selected ? "›" : " ";
   switch (row.kind) {
     case "group":
-      return (
-        <Text wrap="truncate-end">
-          {"  "}
-          {pen.bold(row.title)} {pen.dim(`(${row.count})`)}
-        </Text>
-      );
+      return <Text wrap="truncate-end">{`  ${pen.bold(row.title)} ${pen.dim(`(${row.count})`)}`}</Text>;
     case "resource": {
       const { change } = row;
-      const line = (
-        <>
-          {row.expanded ? "▾" : "▸"} {symbolOf(change.actions, color).padStart(padFor(change.actions, color))} {change.address}
-          {"  "}
-          {pen.dim(actionLabel(change))}
-        </>
-      );
+      const body = `${row.expanded ? "▾" : "▸"} ${symbolOf(change.actions, color).padStart(padFor(change.actions, color))} ${change.address}  ${pen.dim(actionLabel(change))}`;
       return (
         <Text wrap="truncate-end">
           {pen.bold(marker)}
           {"   "}
-          {selected && color ? <Text inverse>{line}</Text> : line}
+          {selected && color ? <Text inverse>{body}</Text> : body}
         </Text>
       );
     }
     case "detail":
-      return (
-        <Text wrap="truncate-end">
-          {pen.bold(marker)}
-          {"     "}
-          {row.line.text}
-        </Text>
-      );
+      return <Text wrap="truncate-end">{`${pen.bold(marker)}     ${row.line.text}`}</Text>;
   }
-}
+});
 
 /** Words for the action set, beside the symbol (the expanded diff says why). */
 function actionLabel(change: ResourceChange): string {
@@ -192,7 +175,6 @@ function statusLine(shown: number, total: number, rowCount: number, top: number,
 
 function Footer(props: {
   mode: BrowseMode;
-  verb: "Apply" | "Destroy";
   color: boolean;
   state: BrowseState;
   status: string;

@@ -53,11 +53,6 @@ export function foldEvents(p: ApplyProgress, batch: readonly ReceivedEvent[]): A
   return next;
 }
 
-/** The progress after one more event, received at `now`. */
-export function foldEvent(p: ApplyProgress, e: ApplyEvent, now: number): ApplyProgress {
-  return foldEvents(p, [{ event: e, at: now }]);
-}
-
 /** Folds one event into a progress value this module owns (copied by foldEvents). */
 function foldInto(p: ApplyProgress, e: ApplyEvent, now: number): void {
   p.startedAt ??= now;

@@ -5,6 +5,7 @@
  */
 import { render, type Instance, type RenderOptions } from "ink";
 import { createElement } from "react";
+import { UserError } from "../core/errors.js";
 import type { ApplyEvent } from "../core/events.js";
 import type { Plan } from "../core/plan.js";
 import { ApplyView } from "./ApplyView.js";
@@ -81,6 +82,10 @@ export function startApplyView(opts: ApplyViewOptions): ApplyViewHandle {
 const SUMMARY_WAIT_MS = 2000;
 
 async function runPlanView(plan: Plan, mode: "plan" | "confirm", verb: "Apply" | "Destroy", opts: TuiOptions): Promise<BrowseResult> {
+  // Without a terminal on stdin no key would ever reach the view, and it would never end.
+  if (!(opts.stdin ?? process.stdin).isTTY) {
+    throw new UserError("E_TUI", "the plan view needs a terminal on standard input; pass --no-tui");
+  }
   let answered!: (result: BrowseResult) => void;
   const result = new Promise<BrowseResult>((resolve) => (answered = resolve));
   const instance = render(createElement(PlanView, { plan, color: opts.color, mode, verb, onExit: (r: BrowseResult) => answered(r) }), inkOptions(opts));

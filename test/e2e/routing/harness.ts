@@ -29,11 +29,16 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-/** An HTTP server on 127.0.0.1 answering "<name> <host> <path>", echoing bytes after a websocket upgrade. */
+/**
+ * An HTTP server on 127.0.0.1 answering "<name> <host> <path>" (a POST: "<name> received <bytes>"),
+ * echoing bytes after a websocket upgrade.
+ */
 export function startBackend(name: string): Promise<Backend> {
   const server = createServer((req, res) => {
     res.setHeader("content-type", "text/plain");
-    res.end(`${name} ${req.headers.host} ${req.url}\n`);
+    let received = 0;
+    req.on("data", (chunk: Buffer) => (received += chunk.length));
+    req.on("end", () => res.end(req.method === "POST" ? `${name} received ${received}\n` : `${name} ${req.headers.host} ${req.url}\n`));
   });
   server.on("upgrade", (req, socket) => {
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${req.headers.upgrade}\r\nConnection: Upgrade\r\nX-Backend: ${name}\r\n\r\n`);

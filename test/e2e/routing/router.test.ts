@@ -168,6 +168,12 @@ describe("the router", () => {
     expect(await websocketEcho(HOST, "/live/socket", "ping over the router")).toBe("ping over the router");
   });
 
+  it("request bodies stream to the replica, chunked or not, with no size limit of the router's own", async () => {
+    const body = Buffer.alloc(3 * 1024 * 1024, 7);
+    expect(await post(HOST, body, false)).toMatch(/^(alpha|gamma) received 3145728\n$/);
+    expect(await post(HOST, body, true)).toMatch(/^(alpha|gamma) received 3145728\n$/);
+  });
+
   it("session_sticky: a client keeps its backend through its SERVERID cookie", async () => {
     await web.apply([...routing(HOST, ["container.web[0]:8080", "container.web[1]:8080"], { sticky: true })]);
     const first = await get(port, HOST);
@@ -339,6 +345,21 @@ function changeFor(address: string, type: "route" | "upstream", after: Record<st
     sensitive: [],
     reason: null,
   };
+}
+
+function post(host: string, body: Buffer, chunked: boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = { Host: host, ...(chunked ? { "Transfer-Encoding": "chunked" } : { "Content-Length": body.length }) };
+    const req = request({ host: "127.0.0.1", port, path: "/upload", method: "POST", agent: false, headers }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (text += c));
+      res.on("end", () => resolve(text));
+    });
+    req.on("error", reject);
+    for (let offset = 0; offset < body.length; offset += 256 * 1024) req.write(body.subarray(offset, offset + 256 * 1024));
+    req.end();
+  });
 }
 
 function selfSignedCertificate(): { cert: string; key: string } {

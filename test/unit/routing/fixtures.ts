@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { DesiredResource, RecordedResource } from "../../../src/core/types.js";
@@ -35,7 +35,8 @@ export function recordedContainers(desired: readonly DesiredResource[], firstPor
     .map((d) => {
       const ports = d.attributes.ports as { container_port: number; protocol: string }[];
       const published = Object.fromEntries(ports.map((p) => [`${p.container_port}/${p.protocol}`, next++]));
-      return { address: d.address, type: d.type, provider: d.provider, attributes: { ...d.attributes, published } };
+      // A copy per replica: the model may share one ports list between replicas, a test changes one.
+      return { address: d.address, type: d.type, provider: d.provider, attributes: structuredClone({ ...d.attributes, published }) };
     });
 }
 
@@ -54,5 +55,9 @@ export function nginxCheck(files: { http: string; stream: string }): void {
   writeFileSync(path.join(dir, "conf", "nginx.conf"), renderMainConfig({ listen: SETTINGS.listen, streamModule: stream }, "0123456789abcdef"));
   writeFileSync(path.join(dir, "conf", "projects", "demo.conf"), files.http);
   if (stream) writeFileSync(path.join(dir, "conf", "streams", "demo.conf"), files.stream);
-  execFileSync(NGINX_BINARY, ["-t", "-q", "-p", `${dir}/`, "-c", path.join(dir, "conf", "nginx.conf")], { stdio: ["ignore", "ignore", "pipe"] });
+  try {
+    execFileSync(NGINX_BINARY, ["-t", "-q", "-p", `${dir}/`, "-c", path.join(dir, "conf", "nginx.conf")], { stdio: ["ignore", "ignore", "pipe"] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
