@@ -72,10 +72,15 @@ export async function editFile(file: string, edit: (text: string) => string): Pr
   await writeFile(file, edit(await readFile(file, "utf8")));
 }
 
-/** node:http rather than fetch: fetch refuses to set the Host header, which is how the router is reached. */
+/**
+ * node:http rather than fetch: fetch refuses to set the Host header, which is how the router is
+ * reached. One connection per request (agent: false): an idle keep-alive connection that nginx
+ * closes on a graceful reload races the client's next request on it ("socket hang up"), which
+ * browsers retry silently and a counting test would report as an outage that was not one.
+ */
 export function httpGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers, timeout: 5000 }, (res) => {
+    const req = http.get(url, { headers, timeout: 5000, agent: false }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (d) => (body += d));
