@@ -24,7 +24,8 @@ services:
     ports: ['127.0.0.1::8080']
 YAML
 
-seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
+seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N); awk "BEGIN { print $t1 - $t0 }"; }
+calc() { awk "BEGIN { print $1 }"; }
 berth() { node "$PWD/bin/berth.mjs" "$@" -f "$work/berth/docker-compose.yml" -p benchberth --no-tui; }
 compose() { docker-compose -f "$work/compose/docker-compose.yml" -p benchcompose "$@"; }
 
@@ -39,9 +40,9 @@ c_noop=$(seconds compose up -d --scale web="$N")
 running=$(docker ps -q --filter label=berth.project=benchberth | wc -l)
 cleanup
 
-ratio_up=$(echo "scale=2; $b_up / $c_up" | bc)
-ratio_noop=$(echo "scale=1; $c_noop / $b_noop" | bc)
+ratio_up=$(awk "BEGIN { printf \"%.2f\", $b_up / $c_up }")
+ratio_noop=$(awk "BEGIN { printf \"%.1f\", $c_noop / $b_noop }")
 printf 'apply %s containers from nothing: berth %.2f s, docker-compose %.2f s, ratio %s (target ≤ 0.70: %s)\n' \
-  "$N" "$b_up" "$c_up" "$ratio_up" "$([ "$(echo "$ratio_up <= 0.7" | bc)" = 1 ] && echo ok || echo MISSED)"
+  "$N" "$b_up" "$c_up" "$ratio_up" "$(calc "($ratio_up <= 0.7) ? \"ok\" : \"MISSED\"")"
 printf 'no-op apply on %s containers: berth %.2f s, docker-compose %.2f s, berth %s× faster (target ≥ 3: %s)\n' \
-  "$running" "$b_noop" "$c_noop" "$ratio_noop" "$([ "$(echo "$ratio_noop >= 3" | bc)" = 1 ] && echo ok || echo MISSED)"
+  "$running" "$b_noop" "$c_noop" "$ratio_noop" "$(calc "($ratio_noop >= 3) ? \"ok\" : \"MISSED\"")"
