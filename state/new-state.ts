@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Address, AttrValue, RecordedResource } from "../src/core/types.js";
 import type { StateFile } from "./backend.js";
+import { compareAddresses } from "../src/core/address-order.js";
+
+export { compareAddresses };
 
 /** A fresh lineage: states with different lineages are different histories, never mixed. */
 export function newLineage(): string {
@@ -23,23 +26,6 @@ export function nextState(prev: StateFile | null, project: string, resources: re
   };
 }
 
-/**
- * Orders addresses the way a reader expects: digit runs compare as numbers, so
- * "container.web[2]" comes before "container.web[10]". Locale-free, hence stable everywhere.
- */
-export function compareAddresses(a: Address, b: Address): number {
-  const chunksA = a.match(/\d+|\D+/g) ?? [];
-  const chunksB = b.match(/\d+|\D+/g) ?? [];
-  for (let i = 0; i < Math.min(chunksA.length, chunksB.length); i++) {
-    const x = chunksA[i];
-    const y = chunksB[i];
-    if (x === y) continue;
-    const numericOrder = /^\d/.test(x) && /^\d/.test(y) ? Number(x) - Number(y) : 0;
-    if (numericOrder !== 0) return numericOrder;
-    return x < y ? -1 : 1;
-  }
-  return chunksA.length - chunksB.length;
-}
 
 export function sortByAddress<T extends { address: Address }>(items: readonly T[]): T[] {
   return [...items].sort((a, b) => compareAddresses(a.address, b.address));

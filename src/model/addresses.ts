@@ -27,21 +27,7 @@ export function networkName(project: string): string {
   return `${project}_default`;
 }
 
-/**
- * Orders addresses the way people count: container.web[2] before container.web[10].
- * Used everywhere an order is shown, so every output is deterministic.
- */
-export function compareAddresses(a: Address, b: Address): number {
-  const pa = splitIndex(a);
-  const pb = splitIndex(b);
-  if (pa.base !== pb.base) return pa.base < pb.base ? -1 : 1;
-  return pa.index - pb.index;
-}
-
-function splitIndex(address: Address): { base: string; index: number } {
-  const m = /^(.*)\[(\d+)\]$/.exec(address);
-  return m ? { base: m[1], index: Number(m[2]) } : { base: address, index: -1 };
-}
+export { compareAddresses } from "../core/address-order.js";
 
 /** "container.web" targets every replica of web; an exact address targets itself. */
 export function addressMatches(target: Address, address: Address): boolean {

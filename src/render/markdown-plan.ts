@@ -20,6 +20,8 @@ export const MARKDOWN_SPLIT_MARKER = "<!-- berth:comment-split -->";
 export const MARKDOWN_CONTINUED = "_continued in the next comment_";
 /** GitHub refuses comments longer than 65,536 characters. */
 export const MARKDOWN_MAX_CHARS = 65_536;
+/** Room a workflow may add to each part (a hidden marker to find its comment again, a title). */
+export const MARKDOWN_RESERVED_CHARS = 512;
 
 /** How many addresses a summary-table cell lists before "… and N more". */
 const TABLE_ADDRESSES = 20;
@@ -34,7 +36,7 @@ export function joinMarkdownParts(parts: string[]): string {
 }
 
 export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): string[] {
-  const maxChars = opts.maxChars ?? MARKDOWN_MAX_CHARS;
+  const maxChars = opts.maxChars ?? MARKDOWN_MAX_CHARS - MARKDOWN_RESERVED_CHARS;
   const shown = maskPlan(plan, { flagChangedSecrets: true });
   const title = `### Berth plan for \`${shown.project}\``;
 
