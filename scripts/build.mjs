@@ -23,31 +23,59 @@ const noBuildkitSession = {
   },
 };
 
+/** Ink imports react-devtools-core only when DEV=true; it is not installed, so an empty stand-in. */
+const noReactDevtools = {
+  name: "no-react-devtools",
+  setup(b) {
+    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: "react-devtools-core", namespace: "berth-stub" }));
+    b.onLoad({ filter: /^react-devtools-core$/, namespace: "berth-stub" }, () => ({ contents: "export default {};", loader: "js" }));
+  },
+};
+
+const common = commonOptions();
+
 await build({
+  ...common,
   plugins: [noBuildkitSession],
   entryPoints: ["src/cli/main.ts"],
   outfile: "dist/berth.mjs",
-  bundle: true,
-  platform: "node",
-  target: "node20",
-  format: "esm",
-  splitting: false,
-  sourcemap: false,
-  logLevel: "warning",
-  jsx: "automatic",
-  define: { "process.env.BERTH_VERSION": JSON.stringify(pkg.version) },
-  // Native or optional modules that dockerode's ssh transport may try to load.
-  external: ["cpu-features", "ssh2", "etcd3"], // etcd3 reads its .proto files beside itself at run time: load it from node_modules
-  banner: {
-    // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-    // and some read __filename/__dirname, which ESM does not define.
-    js: [
-      "import { createRequire as __berthRequire } from 'node:module';",
-      "import { fileURLToPath as __berthFileURLToPath } from 'node:url';",
-      "import { dirname as __berthDirname } from 'node:path';",
-      "const require = __berthRequire(import.meta.url);",
-      "const __filename = __berthFileURLToPath(import.meta.url);",
-      "const __dirname = __berthDirname(__filename);",
-    ].join(" "),
-  },
 });
+
+// The terminal views are a bundle of their own, imported only when a view is shown:
+// Ink and React would otherwise be parsed on every command.
+await build({
+  ...common,
+  plugins: [noReactDevtools],
+  entryPoints: ["src/tui/run-tui.ts"],
+  outfile: "dist/tui.mjs",
+  define: { ...common.define, "process.env.NODE_ENV": '"production"' },
+});
+
+function commonOptions() {
+  return {
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    splitting: false,
+    sourcemap: false,
+    logLevel: "warning",
+    jsx: "automatic",
+    define: { "process.env.BERTH_VERSION": JSON.stringify(pkg.version) },
+    // Native or optional modules that dockerode's ssh transport may try to load.
+    // etcd3 reads its .proto files beside itself at run time: it loads from node_modules.
+    external: ["cpu-features", "ssh2", "etcd3"],
+    banner: {
+      // CommonJS dependencies bundled into ESM still call require() for Node built-ins,
+      // and some read __filename/__dirname, which ESM does not define.
+      js: [
+        "import { createRequire as __berthRequire } from 'node:module';",
+        "import { fileURLToPath as __berthFileURLToPath } from 'node:url';",
+        "import { dirname as __berthDirname } from 'node:path';",
+        "const require = __berthRequire(import.meta.url);",
+        "const __filename = __berthFileURLToPath(import.meta.url);",
+        "const __dirname = __berthDirname(__filename);",
+      ].join(" "),
+    },
+  };
+}

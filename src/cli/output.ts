@@ -10,11 +10,16 @@ export interface Output {
 }
 
 export function processOutput(): Output {
-  const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY) && process.env.CI !== "true" && process.env.TERM !== "dumb";
+  const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY) && !inCi(process.env) && process.env.TERM !== "dumb";
   return {
     out: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
     color: shouldColor(process.stdout, process.env),
     interactive,
   };
+}
+
+/** As Ink's is-in-ci decides (any CI value but "0" or "false"): Ink draws nothing live in CI. */
+function inCi(env: NodeJS.ProcessEnv): boolean {
+  return "CI" in env && env.CI !== "0" && env.CI !== "false";
 }

@@ -7,6 +7,7 @@ import { StateRecorder } from "../../apply/state-recorder.js";
 import { formatApplyEvent, formatApplySummary } from "../../render/apply-text.js";
 import { renderPlanText } from "../../render/text-plan.js";
 import { confirmApply } from "../confirm.js";
+import { loadTui, type TuiModule } from "../tui-bridge.js";
 import { ExitCode, collect, positiveInt } from "../exit.js";
 import { makePlan } from "../make-plan.js";
 import type { Output } from "../output.js";
@@ -56,18 +57,20 @@ async function run(flags: ApplyFlags, output: Output, verb: "Apply" | "Destroy",
       output.out(renderPlanText(plan, { color: output.color }));
       return;
     }
+    const tui = output.interactive && flags.tui !== false ? await loadTui() : null;
     if (!planfile) {
-      output.out(renderPlanText(plan, { color: output.color }));
-      if (!flags.autoApprove) {
-        const what = verb === "Destroy" ? "Do you really want to destroy all resources?" : "Do you want to perform these actions?";
-        if (!(await confirmApply(what, output))) {
-          output.err(`${verb} cancelled.`);
-          throw new ExitCode(1);
-        }
+      const approved = flags.autoApprove
+        ? (output.out(renderPlanText(plan, { color: output.color })), true)
+        : tui
+          ? await tui.confirmPlan(plan, { color: output.color, verb })
+          : (output.out(renderPlanText(plan, { color: output.color })), await confirmApply(question(verb), output));
+      if (!approved) {
+        output.err(`${verb} cancelled.`);
+        throw new ExitCode(1);
       }
     }
-    const summary = await execute(ws, plan, flags.parallelism, output);
-    output.out(formatApplySummary(summary, verb));
+    const summary = await execute(ws, plan, flags.parallelism, output, tui, verb);
+    if (!tui) output.out(formatApplySummary(summary, verb, { color: output.color }));
     if (summary.failed > 0 || summary.interrupted) throw new ExitCode(1);
   } finally {
     await lock?.release();
@@ -95,9 +98,26 @@ async function savedPlan(ws: Workspace, planfile: string): Promise<Plan> {
   return unmaskPlan(p, desired);
 }
 
-async function execute(ws: Workspace, plan: Plan, parallelism: number, output: Output): Promise<ApplySummary> {
+function question(verb: "Apply" | "Destroy"): string {
+  return verb === "Destroy" ? "Do you really want to destroy all resources?" : "Do you want to perform these actions?";
+}
+
+/**
+ * Runs the executor with its events shown as the live Ink view on a terminal, or one text line
+ * per event elsewhere. Ctrl-C: the first stops after in-flight changes, the second forces.
+ */
+async function execute(
+  ws: Workspace,
+  plan: Plan,
+  parallelism: number,
+  output: Output,
+  tui: TuiModule | null,
+  verb: "Apply" | "Destroy",
+): Promise<ApplySummary> {
   const stopSignal = { stopped: false };
+  const view = tui?.startApplyView({ color: output.color, total: plan.changes.filter((c) => c.actions[0] !== "no-op").length, verb, onInterrupt: () => onSigint() });
   const emit = (e: ApplyEvent) => {
+    if (view) return view.emit(e);
     const line = formatApplyEvent(e, { color: output.color });
     if (line !== null) output.out(line);
   };
@@ -111,7 +131,7 @@ async function execute(ws: Workspace, plan: Plan, parallelism: number, output: O
   };
   process.on("SIGINT", onSigint);
   try {
-    return await executePlan({
+    const summary = await executePlan({
       plan,
       providers: ws.providers,
       recorder: new StateRecorder(ws.backend, ws.project, ws.state),
@@ -120,6 +140,8 @@ async function execute(ws: Workspace, plan: Plan, parallelism: number, output: O
       stopSignal,
       now: () => performance.now(),
     });
+    await view?.done();
+    return summary;
   } finally {
     process.off("SIGINT", onSigint);
   }

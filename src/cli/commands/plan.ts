@@ -64,8 +64,6 @@ export function printWarnings(warnings: readonly import("../../core/errors.js").
 export async function showPlan(plan: Plan, flags: PlanViewFlags, output: Output): Promise<void> {
   if (flags.json) return output.out(renderPlanJson(plan));
   if (flags.markdown) return output.out(joinMarkdownParts(renderPlanMarkdown(plan)));
-  if (output.interactive && flags.tui !== false && hasChanges(plan)) {
-    if (await showPlanInteractively(plan)) return;
-  }
+  if (output.interactive && flags.tui !== false && hasChanges(plan)) return showPlanInteractively(plan, output.color);
   output.out(renderPlanText(plan, { color: output.color }));
 }

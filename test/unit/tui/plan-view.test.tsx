@@ -169,7 +169,7 @@ describe("plan view", () => {
     expect(firstFrame).toContain(`Plan: ${counts.add} to add, ${counts.change} to change, ${counts.destroy} to destroy.`);
     const destroyed = plan.changes.filter((c) => c.actions.length === 1 && c.actions[0] === "delete").length;
     expect(firstFrame).toContain(`! destroy (${destroyed}): container.svc000[4], container.svc000[11], container.svc000[18]`);
-    expect(ui.firstFrameMs).toBeLessThan(2000); // the bench holds the real target (500 ms)
+    expect(ui.firstFrameMs).toBeLessThan(5000); // a sanity bound: the bench holds the real target (500 ms)
     await keys(ui.stdin, "G");
     expect(selectedLine(ui.lastFrame())).toBe("▸   + container.svc099[99]  create");
     await keys(ui.stdin, "k", "k", "k", "k", "\r");
@@ -178,6 +178,14 @@ describe("plan view", () => {
     expect(ui.frame()).toContain('~ image = "berth/svc099:1" -> "berth/svc099:2" # forces replacement');
     expect(ui.frame()).toContain("# (12 unchanged attributes hidden)");
     expect(ui.frame().split("\n").length).toBeLessThan(100);
+  });
+
+  it("masks a big plan after its first frame: the notices follow a moment later", async () => {
+    const plan = { ...largePlan(20, 100), warnings: [{ severity: "warning" as const, code: "W_LATEST", message: "image berth/svc000:2 has no digest" }] };
+    const ui = await view(plan, { height: 30 });
+    expect(plain(ui.frames[0])).toContain("1 notice (warnings, drift) — loading…");
+    await vi.waitFor(() => expect(ui.frame()).toContain("Warning: image berth/svc000:2 has no digest"));
+    expect(ui.frame().split("\n").length).toBeLessThanOrEqual(30);
   });
 });
 

@@ -55,6 +55,12 @@ describe("run-tui entry points", () => {
     }
   });
 
+  it("refuses to browse without a terminal on stdin (no key could end the view)", async () => {
+    const t = terminal();
+    t.stdin.isTTY = false;
+    await expect(browsePlan(updatePlan(), { color: false, ...t.io })).rejects.toThrow(/needs a terminal on standard input/);
+  });
+
   it("startApplyView renders pushed events and resolves done() after the summary", async () => {
     const t = terminal();
     const onInterrupt = vi.fn();
