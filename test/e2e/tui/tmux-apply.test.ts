@@ -61,7 +61,9 @@ describe("terminal UI in tmux", () => {
     expect(planScreen).toContain("Plan: 4 to add, 0 to change, 0 to destroy.");
     expect(planScreen).toContain("container.web[2]");
 
+    // One key at a time, each seen on screen before the next: "j\r" read as one chunk would be typed text.
     await t.keys("j");
+    await waitForScreen(t.capture, /›.*container\.web\[0\]/);
     await t.keys("Enter");
     await waitForScreen(t.capture, /resource "container"/);
 
