@@ -79,6 +79,8 @@ interface SharedFacts {
   ports: PortAttr[];
   linkAliases: string[];
   dependsOn: Address[];
+  /** Digest of the attributes every replica shares, filled by the first replica. */
+  commonHash?: string;
 }
 
 function sharedContainerFacts(
@@ -134,8 +136,11 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     },
   };
   // The hash is a label Docker cannot change later: it digests only what forces a new container.
-  const { running: _running, image_id: _imageId, rollout: _rollout, restart: _restart, ...hashed } = attrs;
-  const attributes = { ...attrs, config_hash: sha256(canonicalJson(hashed)).slice(0, 16) } as unknown as Attributes;
+  // What replicas share is digested once per service; each replica adds what is its own.
+  const { running: _running, image_id: _imageId, rollout: _rollout, restart: _restart, name, index: _index, aliases, ...common } = attrs;
+  shared.commonHash ??= sha256(canonicalJson(common));
+  const configHash = sha256(canonicalJson({ common: shared.commonHash, name, index, aliases })).slice(0, 16);
+  const attributes = { ...attrs, config_hash: configHash } as unknown as Attributes;
   return {
     address: containerAddress(spec.name, index),
     type: "container",

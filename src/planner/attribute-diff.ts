@@ -1,6 +1,5 @@
 import type { AttributeRule, ResourceSchema } from "../core/provider.js";
 import type { AttrValue, Attributes } from "../core/types.js";
-import { canonicalJson } from "../model/config-hash.js";
 
 export interface AttributeDiff {
   /** Changed attributes that can be applied to the running resource. */
@@ -16,8 +15,23 @@ export function ruleFor(schema: ResourceSchema | undefined, key: string): Attrib
   return s.attributes[key] ?? s.defaultRule;
 }
 
+/**
+ * Structural equality of attribute values (object key order does not matter; undefined is
+ * null). Called for every attribute of every resource, so it compares in place rather than
+ * serialising both sides.
+ */
 export function sameValue(a: AttrValue | undefined, b: AttrValue | undefined): boolean {
-  return canonicalJson(a ?? null) === canonicalJson(b ?? null);
+  const x = a ?? null;
+  const y = b ?? null;
+  if (x === y) return true;
+  if (typeof x !== "object" || typeof y !== "object" || x === null || y === null) return false;
+  if (Array.isArray(x) || Array.isArray(y)) {
+    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
+    return x.every((v, i) => sameValue(v, y[i]));
+  }
+  const keysX = Object.keys(x).filter((k) => x[k] !== undefined);
+  const keysY = Object.keys(y).filter((k) => y[k] !== undefined);
+  return keysX.length === keysY.length && keysX.every((k) => k in y && sameValue(x[k], y[k]));
 }
 
 /**
