@@ -40,7 +40,7 @@ const recorded: RecordedResource[] = old.map((d) => ({
   attributes: d.type === "container" ? { ...d.attributes, container_id: `id-${d.address}`, published: { "8080/tcp": 30000 } } : { ...d.attributes, network_id: "n1" },
   dependsOn: d.dependsOn,
 }));
-const observed: ObservedResource[] = recorded.map((r) => ({
+const observed: ObservedResource[] = recorded.map((r): ObservedResource => ({
   address: r.address,
   type: r.type,
   attributes:

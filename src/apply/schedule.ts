@@ -18,7 +18,9 @@ export function prerequisites(changes: readonly ResourceChange[]): Map<Address, 
       const d = byAddress.get(dep);
       if (!d) continue;
       if (isPureDelete(c) && isPureDelete(d)) before.get(dep)!.add(c.address);
-      else if (!isPureDelete(c) && hasAction(d, "create")) before.get(c.address)!.add(dep);
+      // An update waits for what it depends on being created or updated: a route records the
+      // configuration it rendered, which must already list the new replicas.
+      else if (!isPureDelete(c) && (hasAction(d, "create") || hasAction(d, "update"))) before.get(c.address)!.add(dep);
     }
   }
   // A replica leaves the router before it stops: routing updates come before container deletions.

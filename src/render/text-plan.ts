@@ -218,6 +218,8 @@ function resourceBlock(
     pal,
     replacePaths,
     heredocKeys: type === "route" || type === "upstream" ? new Set(["rendered_config"]) : new Set(),
+    // A replacement's after leaves out what the provider fills in (IDs, assigned ports).
+    knownAfterApply: actions.length === 2,
   };
   return [
     { kind: actionKind(actions), text: `${colorSym(sym.padStart(3), pal)} resource "${type}" "${name}" {` },
@@ -234,6 +236,8 @@ interface DiffContext {
   replacePaths: string[][];
   /** Top-level string attributes shown as a unified diff (nginx config text). */
   heredocKeys: Set<string>;
+  /** Top-level attributes missing from `after` are computed by apply, not removed. */
+  knownAfterApply: boolean;
 }
 
 interface MapOptions {
@@ -266,7 +270,9 @@ function diffMap(
   for (const key of visible) {
     const entry: Entry = { label: label(key).padEnd(width), path: [...path, key], indent, trail: "" };
     const [b, a] = [before?.[key], after?.[key]];
-    if (path.length === 0 && ctx.heredocKeys.has(key) && isTextOrAbsent(b) && isTextOrAbsent(a)) {
+    if (path.length === 0 && ctx.knownAfterApply && b !== undefined && a === undefined) {
+      lines.push(line("~", entry, `${isMap(b) || Array.isArray(b) ? "{...}" : scalar(b)} -> (known after apply)`, ctx));
+    } else if (path.length === 0 && ctx.heredocKeys.has(key) && isTextOrAbsent(b) && isTextOrAbsent(a)) {
       lines.push(...diffHeredoc(entry, b, a, ctx));
     } else {
       lines.push(...diffValue(entry, b, a, ctx));

@@ -119,7 +119,8 @@ async function execute(
   const emit = (e: ApplyEvent) => {
     if (view) return view.emit(e);
     const line = formatApplyEvent(e, { color: output.color });
-    if (line !== null) output.out(line);
+    // Errors go where errors go (stderr, as Terraform's do); progress to stdout.
+    if (line !== null) (e.kind === "step-failed" ? output.err : output.out)(line);
   };
   const onSigint = () => {
     if (stopSignal.stopped) {
