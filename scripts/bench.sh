@@ -16,5 +16,8 @@ bash scripts/engines.sh start >/dev/null
 bash scripts/images.sh >/dev/null
 bash bench/apply-vs-compose.sh
 
-echo "== 4. terminal UI"
+echo "== 4. rolling update under load beside docker-compose + nginx"
+bash bench/rolling-vs-compose.sh
+
+echo "== 5. terminal UI"
 bash bench/run-tui-bench.sh
