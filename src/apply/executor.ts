@@ -3,7 +3,7 @@ import { UserError } from "../core/errors.js";
 import type { ApplyEvent, ApplySummary } from "../core/events.js";
 import { hasAction, isNoOp, type Plan, type ResourceChange } from "../core/plan.js";
 import type { ApplyContext, Provider } from "../core/provider.js";
-import type { Address, Attributes, ProviderName, RecordedResource } from "../core/types.js";
+import type { Address, ProviderName } from "../core/types.js";
 import { compareAddresses } from "../model/addresses.js";
 import { prerequisites } from "./schedule.js";
 import { StateRecorder } from "./state-recorder.js";
@@ -35,18 +35,21 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplySummary> {
   const summary: ApplySummary = { added: 0, changed: 0, destroyed: 0, failed: 0, skipped: 0, ms: 0, interrupted: false };
   let failed = false;
 
-  const ctxFor = (change: ResourceChange): ApplyContext => ({
+  /** The context a provider works in; a step's own context can also hand a replaced replica to the router. */
+  const ctxFor = (change: ResourceChange | null): ApplyContext => ({
     project: plan.project,
-    log: (message) => emit({ kind: "step-log", address: change.address, message }),
+    log: (message) => emit({ kind: "step-log", address: change?.address ?? "provider", message }),
     get aborted() {
       return stopSignal.stopped;
     },
     recordedAttributes: (address) => recorder.attributesOf(address),
     recorded: () => recorder.resources(),
-    replicaReplaced: async (address, next) => {
-      await recorder.record(address, change, next);
-      for (const provider of providers.values()) await provider.afterApply?.(recorder.resources(), ctxFor(change));
-    },
+    replicaReplaced: change
+      ? async (address, next) => {
+          await recorder.record(address, change, next);
+          for (const provider of providers.values()) await provider.afterApply?.(recorder.resources(), ctxFor(null));
+        }
+      : undefined,
   });
 
   const run = (change: ResourceChange): Promise<boolean> => {
@@ -98,7 +101,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplySummary> {
     for (const provider of providers.values()) {
       if (!provider.afterApply) continue;
       try {
-        await provider.afterApply(recorder.resources(), ctxFor(steps[0] ?? placeholderChange(plan)));
+        await provider.afterApply(recorder.resources(), ctxFor(null));
       } catch (e) {
         failed = true;
         summary.failed++;
@@ -136,23 +139,3 @@ function count(summary: ApplySummary, change: ResourceChange): void {
   if (change.actions[0] === "update") summary.changed++;
 }
 
-function placeholderChange(plan: Plan): ResourceChange {
-  return {
-    address: "network.default",
-    type: "network",
-    provider: "docker",
-    name: "default",
-    index: null,
-    service: null,
-    actions: ["no-op"],
-    before: null,
-    after: null,
-    replacePaths: [],
-    sensitive: [],
-    reason: null,
-    dependsOn: [],
-  };
-  void plan;
-}
-
-export type { RecordedResource, Attributes };

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { formatDiagnostic } from "../../core/errors.js";
+import { formatDiagnostic, type Diagnostic } from "../../core/errors.js";
 import { hasChanges, type Plan } from "../../core/plan.js";
 import { renderPlanJson } from "../../render/json-plan.js";
 import { joinMarkdownParts, renderPlanMarkdown } from "../../render/markdown-plan.js";
@@ -56,7 +56,7 @@ export function registerPlanCommands(program: Command, output: Output): void {
     });
 }
 
-export function printWarnings(warnings: readonly import("../../core/errors.js").Diagnostic[], output: Output): void {
+export function printWarnings(warnings: readonly Diagnostic[], output: Output): void {
   for (const w of warnings) output.err(formatDiagnostic(w));
 }
 
