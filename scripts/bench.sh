@@ -19,5 +19,8 @@ bash bench/apply-vs-compose.sh
 echo "== 4. rolling update under load beside docker-compose + nginx"
 bash bench/rolling-vs-compose.sh
 
-echo "== 5. terminal UI"
+echo "== 5. discovery propagation (docker → agent → etcd → sync → nginx)"
+bash bench/run-ts.sh bench/propagation.ts
+
+echo "== 6. terminal UI"
 bash bench/run-tui-bench.sh
