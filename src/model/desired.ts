@@ -1,7 +1,7 @@
 import { UserError } from "../core/errors.js";
 import type { Address, Attributes, DesiredResource } from "../core/types.js";
 import type { RouteSpec, ServiceSpec, Template } from "../template/types.js";
-import type { ContainerAttributes, PortAttr } from "../../providers/docker/attributes.js";
+import type { ContainerAttributes, HealthcheckAttr, PortAttr } from "../../providers/docker/attributes.js";
 import {
   NETWORK_ADDRESS,
   compareAddresses,
@@ -77,6 +77,11 @@ interface SharedFacts {
   environment: Record<string, string>;
   labels: Record<string, string>;
   ports: PortAttr[];
+  extraHosts: string[];
+  expose: number[];
+  volumes: string[];
+  healthcheck: HealthcheckAttr | null;
+  rollout: ContainerAttributes["rollout"];
   linkAliases: string[];
   dependsOn: Address[];
   /** Digest of the attributes every replica shares, filled by the first replica. */
@@ -93,13 +98,26 @@ function sharedContainerFacts(
     environment: environmentOf(spec, byName, opts),
     labels: containerLabels(spec.labels),
     ports: portsToPublish(spec, opts.publishAddress),
+    extraHosts: spec.extraHosts.map((h) => `${h.host}:${h.ip}`).sort(),
+    expose: [...spec.expose].sort((a, b) => a - b),
+    volumes: [...spec.volumes, ...spec.aliyun.logs.map((path, n) => `${opts.project}_${spec.name}_logs_${n + 1}:${path}`)],
+    healthcheck: spec.healthcheck
+      ? {
+          test: spec.healthcheck.test,
+          interval_seconds: spec.healthcheck.intervalSeconds,
+          timeout_seconds: spec.healthcheck.timeoutSeconds,
+          retries: spec.healthcheck.retries,
+          start_period_seconds: spec.healthcheck.startPeriodSeconds,
+        }
+      : null,
+    rollout: { create_before_destroy: spec.aliyun.routes.length > 0, parallelism: spec.aliyun.parallelism },
     linkAliases,
     dependsOn: [NETWORK_ADDRESS, ...serviceDeps(spec).flatMap((d) => replicaAddresses(byName.get(d)))],
   };
 }
 
 function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts, opts: ModelOptions): DesiredResource {
-  const attrs: Omit<ContainerAttributes, "config_hash"> = {
+  const attrs: ContainerAttributes = {
     name: containerName(opts.project, spec.name, index),
     project: opts.project,
     service: spec.name,
@@ -114,33 +132,24 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     working_dir: spec.workingDir,
     user: spec.user,
     restart: spec.restart ?? "no",
-    extra_hosts: spec.extraHosts.map((h) => `${h.host}:${h.ip}`).sort(),
+    extra_hosts: shared.extraHosts,
     ports: shared.ports,
-    expose: [...spec.expose].sort((a, b) => a - b),
-    volumes: [...spec.volumes, ...spec.aliyun.logs.map((path, n) => `${opts.project}_${spec.name}_logs_${n + 1}:${path}`)],
+    expose: shared.expose,
+    volumes: shared.volumes,
     network: networkName(opts.project),
     aliases: [...new Set([spec.name, `${spec.name}_${index + 1}`, ...shared.linkAliases])].sort(),
-    healthcheck: spec.healthcheck
-      ? {
-          test: spec.healthcheck.test,
-          interval_seconds: spec.healthcheck.intervalSeconds,
-          timeout_seconds: spec.healthcheck.timeoutSeconds,
-          retries: spec.healthcheck.retries,
-          start_period_seconds: spec.healthcheck.startPeriodSeconds,
-        }
-      : null,
+    healthcheck: shared.healthcheck,
     running: true,
-    rollout: {
-      create_before_destroy: spec.aliyun.routes.length > 0,
-      parallelism: spec.aliyun.parallelism,
-    },
+    rollout: shared.rollout,
+    config_hash: "",
   };
   // The hash is a label Docker cannot change later: it digests only what forces a new container.
   // What replicas share is digested once per service; each replica adds what is its own.
-  const { running: _running, image_id: _imageId, rollout: _rollout, restart: _restart, name, index: _index, aliases, ...common } = attrs;
-  shared.commonHash ??= sha256(canonicalJson(common));
-  const configHash = sha256(canonicalJson({ common: shared.commonHash, name, index, aliases })).slice(0, 16);
-  const attributes = { ...attrs, config_hash: configHash } as unknown as Attributes;
+  if (shared.commonHash === undefined) {
+    const { running, image_id, rollout, restart, config_hash, name, index: _index, aliases, ...common } = attrs;
+    shared.commonHash = sha256(canonicalJson(common));
+  }
+  attrs.config_hash = sha256(`${shared.commonHash}\n${attrs.name}\n${index}\n${attrs.aliases.join(",")}`).slice(0, 16);
   return {
     address: containerAddress(spec.name, index),
     type: "container",
@@ -148,7 +157,7 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     name: spec.name,
     index,
     service: spec.name,
-    attributes,
+    attributes: attrs as unknown as Attributes,
     dependsOn: shared.dependsOn,
   };
 }

@@ -43,7 +43,8 @@ export function diffAttributes(schema: ResourceSchema | undefined, desired: Attr
   const inPlace: string[] = [];
   const replace: string[] = [];
   const digests: string[] = [];
-  const keys = [...new Set([...Object.keys(desired), ...Object.keys(recorded)])].sort();
+  const keys = Object.keys(desired);
+  for (const key of Object.keys(recorded)) if (!(key in desired)) keys.push(key);
   for (const key of keys) {
     const rule = ruleFor(schema, key);
     if (rule.update === "computed") continue;
@@ -54,7 +55,7 @@ export function diffAttributes(schema: ResourceSchema | undefined, desired: Attr
     else replace.push(key);
   }
   if (replace.length === 0 && inPlace.length === 0 && digests.length > 0) replace.push(...digests);
-  return { inPlace, replace };
+  return { inPlace: inPlace.sort(), replace: replace.sort() };
 }
 
 /** Desired attributes plus the computed ones the provider recorded (IDs, assigned ports). */
