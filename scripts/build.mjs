@@ -13,11 +13,16 @@ const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url),
 const noBuildkitSession = {
   name: "no-buildkit-session",
   setup(b) {
+    // Nor does it reach Docker over ssh: docker-modem loads ssh2 eagerly for that.
+    b.onResolve({ filter: /^ssh2$/ }, () => ({ path: "ssh2", namespace: "berth-stub" }));
     b.onResolve({ filter: /^\.\/session$/ }, (args) =>
       args.importer.includes(`${"node_modules"}/dockerode/`) ? { path: "dockerode-session", namespace: "berth-stub" } : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: "berth-stub" }, () => ({
-      contents: "module.exports = function () { throw new Error('BuildKit sessions are not supported by Berth'); };",
+    b.onLoad({ filter: /.*/, namespace: "berth-stub" }, (args) => ({
+      contents:
+        args.path === "ssh2"
+          ? "module.exports = { Client: function () { throw new Error('DOCKER_HOST=ssh:// is not supported by Berth'); } };"
+          : "module.exports = function () { throw new Error('BuildKit sessions are not supported by Berth'); };",
       loader: "js",
     }));
   },
@@ -59,6 +64,8 @@ function commonOptions() {
     format: "esm",
     splitting: false,
     sourcemap: false,
+    minify: true,
+    keepNames: true,
     logLevel: "warning",
     jsx: "automatic",
     define: { "process.env.BERTH_VERSION": JSON.stringify(pkg.version) },

@@ -72,33 +72,41 @@ function projectName(flags: GlobalFlags, env: NodeJS.ProcessEnv, template: Templ
  * shows instead of failing the whole plan (the other providers' changes are still useful).
  */
 export async function observe(ws: Workspace): Promise<{ observation: Observation; desired: DesiredResource[] }> {
-  const resources: ObservedResource[] = [];
-  const gaps: Observation["gaps"] = [];
-  const observedProviders: ProviderName[] = [];
-  let desired = ws.desired;
-  for (const provider of ws.providers.values()) {
-    if (provider instanceof DockerProvider) desired = await withImageFacts(ws, provider, desired);
-    const mine = desired.filter((d) => d.provider === provider.name);
-    try {
-      const found = await provider.refresh({
-        project: ws.project,
-        recorded: (ws.state?.resources ?? []).filter((r) => r.provider === provider.name),
-        desired: mine,
-      });
-      resources.push(...found);
-      observedProviders.push(provider.name);
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-      gaps.push({ provider: provider.name, reason: e.message });
-      continue;
-    }
-    // Outside the catch: what resolving finds wrong (a virtual host another project owns) is an error, not a gap.
-    if (provider.resolveDesired) {
-      const resolved = new Map((await provider.resolveDesired(mine)).map((d) => [d.address, d]));
-      desired = desired.map((d) => resolved.get(d.address) ?? d);
-    }
+  const providers = [...ws.providers.values()];
+  const docker = providers.find((p): p is DockerProvider => p instanceof DockerProvider);
+  // The engines are asked at once: a no-op apply is mostly waiting for their answers.
+  const [withFacts, ...refreshed] = await Promise.all([
+    docker ? withImageFacts(ws, docker, ws.desired) : Promise.resolve(ws.desired),
+    ...providers.map((provider) => refreshOne(ws, provider)),
+  ]);
+  const resources = refreshed.flatMap((r) => ("found" in r ? r.found : []));
+  const gaps = refreshed.flatMap((r) => ("gap" in r ? [r.gap] : []));
+  const observed = providers.filter((_, i) => "found" in refreshed[i]);
+  // Outside any catch: what resolving finds wrong (a virtual host another project owns) is an
+  // error, not a gap. Each provider resolves only its own resources, so they can run together.
+  const resolvedLists = await Promise.all(
+    observed.map((p) => p.resolveDesired?.(withFacts.filter((d) => d.provider === p.name)) ?? Promise.resolve([])),
+  );
+  const resolved = new Map(resolvedLists.flat().map((d) => [d.address, d]));
+  const desired = withFacts.map((d) => resolved.get(d.address) ?? d);
+  return { observation: { resources, gaps, observedProviders: observed.map((p) => p.name) }, desired };
+}
+
+type Refreshed = { found: ObservedResource[] } | { gap: Observation["gaps"][number] };
+
+/** A provider that cannot answer leaves a gap the plan shows, rather than failing the plan. */
+async function refreshOne(ws: Workspace, provider: Provider): Promise<Refreshed> {
+  try {
+    const found = await provider.refresh({
+      project: ws.project,
+      recorded: (ws.state?.resources ?? []).filter((r) => r.provider === provider.name),
+      desired: ws.desired.filter((d) => d.provider === provider.name),
+    });
+    return { found };
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    return { gap: { provider: provider.name, reason: e.message } };
   }
-  return { observation: { resources, gaps, observedProviders }, desired };
 }
 
 /** Rebuilds the desired resources knowing which ports the images expose (link variables need them). */
