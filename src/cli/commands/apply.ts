@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import { UserError } from "../../core/errors.js";
 import type { ApplyEvent, ApplySummary } from "../../core/events.js";
-import { hasChanges, type Plan } from "../../core/plan.js";
+import { hasChanges, isNoOp, type Plan } from "../../core/plan.js";
 import { executePlan } from "../../apply/executor.js";
 import { StateRecorder } from "../../apply/state-recorder.js";
 import { formatApplyEvent, formatApplySummary } from "../../render/apply-text.js";
@@ -53,21 +53,16 @@ async function run(flags: ApplyFlags, output: Output, verb: "Apply" | "Destroy",
     // Read again under the lock: another apply may have finished since the workspace opened.
     ws.state = await ws.backend.read();
     const plan = planfile ? await savedPlan(ws, planfile) : await makePlan(ws, { ...flags, destroy: verb === "Destroy" });
+    refuseBlindChanges(plan);
     if (!hasChanges(plan)) {
       output.out(renderPlanText(plan, { color: output.color }));
       return;
     }
     const tui = output.interactive && flags.tui !== false ? await loadTui() : null;
-    if (!planfile) {
-      const approved = flags.autoApprove
-        ? (output.out(renderPlanText(plan, { color: output.color })), true)
-        : tui
-          ? await tui.confirmPlan(plan, { color: output.color, verb })
-          : (output.out(renderPlanText(plan, { color: output.color })), await confirmApply(question(verb), output));
-      if (!approved) {
-        output.err(`${verb} cancelled.`);
-        throw new ExitCode(1);
-      }
+    // A saved plan was reviewed already: applying it is the approval.
+    if (!planfile && !(await approve(plan, flags, output, tui, verb))) {
+      output.err(`${verb} cancelled.`);
+      throw new ExitCode(1);
     }
     const summary = await execute(ws, plan, flags.parallelism, output, tui, verb);
     if (!tui) output.out(formatApplySummary(summary, verb, { color: output.color }));
@@ -98,8 +93,25 @@ async function savedPlan(ws: Workspace, planfile: string): Promise<Plan> {
   return unmaskPlan(p, desired);
 }
 
-function question(verb: "Apply" | "Destroy"): string {
-  return verb === "Destroy" ? "Do you really want to destroy all resources?" : "Do you want to perform these actions?";
+/**
+ * A plan made while a provider could not observe is fine to read, not to apply: its changes
+ * for that provider were decided blind (as Terraform refuses to apply after a failed refresh).
+ */
+function refuseBlindChanges(plan: Plan): void {
+  for (const gap of plan.gaps) {
+    if (plan.changes.some((c) => c.provider === gap.provider && !isNoOp(c))) {
+      throw new UserError("E_NOT_OBSERVED", `cannot apply changes for ${gap.provider}: ${gap.reason}`);
+    }
+  }
+}
+
+/** Terraform's approval: the plan, then `yes` typed (in the Ink view on a terminal), unless --auto-approve. */
+async function approve(plan: Plan, flags: ApplyFlags, output: Output, tui: TuiModule | null, verb: "Apply" | "Destroy"): Promise<boolean> {
+  if (tui && !flags.autoApprove) return tui.confirmPlan(plan, { color: output.color, verb });
+  output.out(renderPlanText(plan, { color: output.color }));
+  if (flags.autoApprove) return true;
+  const question = verb === "Destroy" ? "Do you really want to destroy all resources?" : "Do you want to perform these actions?";
+  return confirmApply(question, output);
 }
 
 /**
