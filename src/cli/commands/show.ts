@@ -72,7 +72,7 @@ export function registerShowCommands(program: Command, output: Output): void {
 function describeRecorded(address: string, attrs: Record<string, unknown>): string {
   const published = attrs.published as Record<string, number> | null | undefined;
   const ports = published ? Object.entries(published).map(([k, v]) => `${k} → ${attrs.ports ? hostIp(attrs) : "127.0.0.1"}:${v}`) : [];
-  const name = typeof attrs.name === "string" ? attrs.name : "";
+  const name = typeof attrs.name === "string" ? attrs.name : typeof attrs.virtual_host === "string" ? attrs.virtual_host : "";
   return [address.padEnd(40), name, ...ports].filter(Boolean).join("  ");
 }
 

@@ -2,7 +2,8 @@
  * The watch under `berth sync` and the streaming API, against the real etcd reached through a
  * loopback TCP relay that the test can cut: while etcd is unreachable the last snapshot stays,
  * and once it answers again the mirror reads everything and catches up with what changed
- * meanwhile.
+ * meanwhile. And when etcd has compacted away the revision the watch must start from, the mirror
+ * reads everything again and follows on from there.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, connect, type Server, type Socket } from "node:net";
@@ -97,4 +98,78 @@ describe("prefix mirror", () => {
       await mirror.stop();
     }
   });
+
+  it("reads everything again when the revision its watch starts from was compacted", async () => {
+    // The mirror reads at R and watches from R + 1 once the snapshot was handled. Holding the
+    // first onSnapshot (a slow nginx -t and reload in `berth sync`) opens that window: changes
+    // and one compaction to the current revision happen inside it, so etcd answers the watch
+    // from R + 1 with ErrCompacted (the watch is canceled with compact_revision set).
+    const p = `${prefix}compact/`;
+    await etcdClient.put(`${p}a`).value("1");
+    await etcdClient.put(`${p}b`).value("2");
+    const snapshots: MirrorSnapshot[] = [];
+    const logs: string[] = [];
+    let holding!: (revision: number) => void;
+    const held = new Promise<number>((resolve) => (holding = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const mirror = new PrefixMirror(etcd, {
+      prefix: p,
+      onSnapshot: async (s) => {
+        snapshots.push(s);
+        if (snapshots.length === 1) {
+          holding(s.revision);
+          await gate;
+        }
+      },
+      log: (m) => logs.push(m),
+      backoffMs: { initial: 100, max: 1_000 },
+    });
+    const started = mirror.start();
+    started.catch(() => {});
+    try {
+      const readAt = await Promise.race([held, started.then(() => -1)]);
+      expect(snapshots[0].kvs).toEqual(new Map([[`${p}a`, "1"], [`${p}b`, "2"]]));
+
+      await etcdClient.put(`${p}a`).value("changed before the watch");
+      await etcdClient.delete().key(`${p}b`);
+      await etcdClient.put(`${p}c`).value("3");
+      const current = Number((await etcdClient.get(`${p}a`).exec()).header.revision);
+      expect(current).toBeGreaterThan(readAt + 1);
+      // Cluster-wide, but it only drops history older than now: nothing else watches from the past.
+      // Someone sharing this etcd may have compacted further meanwhile; that serves as well.
+      await etcdClient.kv.compact({ revision: String(current), physical: true }).catch((e: Error) => {
+        if (!/compacted/.test(e.message)) throw e;
+      });
+      const compactedAt = performance.now();
+
+      release();
+      await started;
+      const want = new Map([[`${p}a`, "changed before the watch"], [`${p}c`, "3"]]);
+      const caughtUp = await waitFor(
+        () => snapshots.length > 1 && sameEntries(snapshots.at(-1)!.kvs, want),
+        5_000,
+        "the mirror to read everything again after the compaction",
+      );
+      expect(snapshots.at(-1)!.revision).toBeGreaterThanOrEqual(current);
+      // Through the cancel path, once, and not through a disconnect and back-off.
+      expect(logs.filter((l) => l.includes("was canceled (compacted?)"))).toHaveLength(1);
+      expect(logs.some((l) => l.includes("retrying"))).toBe(false);
+      console.log(`mirror: read everything again ${(performance.now() - compactedAt).toFixed(0)} ms after the compaction (${caughtUp.ms.toFixed(0)} ms after the watch could start); ${logs.join(" | ")}`);
+
+      // The new watch follows on.
+      await etcdClient.put(`${p}d`).value("4");
+      await waitFor(() => snapshots.at(-1)?.kvs.get(`${p}d`) === "4", 1_000, "the watch after the compaction to report d");
+      await etcdClient.delete().key(`${p}a`);
+      await waitFor(() => snapshots.at(-1)?.kvs.has(`${p}a`) === false, 1_000, "the watch after the compaction to report a's deletion");
+      expect(snapshots.at(-1)!.kvs).toEqual(new Map([[`${p}c`, "3"], [`${p}d`, "4"]]));
+    } finally {
+      release();
+      await mirror.stop();
+    }
+  });
 });
+
+function sameEntries(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  return a.size === b.size && [...b].every(([k, v]) => a.get(k) === v);
+}
