@@ -40,6 +40,15 @@ describe("bad input through the CLI", () => {
     expect(existsSync(path.join(dir, ".berth", "bad.state.json"))).toBe(false);
   });
 
+  it("apply without a terminal and without --auto-approve changes nothing", async () => {
+    const { dir, file } = await template("web:\n  image: berth/web:1\n");
+    const res = await berth(["apply", "-f", file, "-p", "bad"]);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain("Plan: 2 to add");
+    expect(res.stderr).toContain("refusing to change anything without approval");
+    expect(existsSync(path.join(dir, ".berth", "bad.state.json"))).toBe(false);
+  });
+
   it("a dependency cycle is named", async () => {
     const { file } = await template("a:\n  image: berth/web:1\n  links: [b]\nb:\n  image: berth/web:1\n  links: [a]\n");
     const res = await berth(["validate", "-f", file]);
