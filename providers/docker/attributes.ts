@@ -57,6 +57,11 @@ export interface ContainerAttributes {
    * replacement first; `parallelism` replicas of a service at a time (aliyun.rolling_updates.parallelism).
    */
   rollout: { create_before_destroy: boolean; parallelism: number };
+  /**
+   * Secret values found in the service where no secret-looking key names them (an interpolated
+   * ${DB_PASSWORD}, values marked with berth.sensitive): every output masks and scrubs them.
+   */
+  sensitive_values: Record<string, string>;
   /** sha256 of every attribute that forces replacement (not running, restart, image_id, rollout): the berth.config-hash label. */
   config_hash: string;
   /** Computed by apply. */

@@ -4,7 +4,7 @@ import type { Provider } from "../core/provider.js";
 import type { DesiredResource, Observation, ObservedResource, ProviderName } from "../core/types.js";
 import { buildDesired, type ModelOptions } from "../model/desired.js";
 import { DockerProvider } from "../../providers/docker/docker-provider.js";
-import { findTemplate, loadTemplate } from "../template/load.js";
+import { findTemplate, loadTemplate, readDotenv } from "../template/load.js";
 import type { Template } from "../template/types.js";
 import type { StateBackend, StateFile } from "../../state/backend.js";
 import { openStateBackend } from "../../state/open-backend.js";
@@ -32,6 +32,7 @@ export async function openWorkspace(flags: GlobalFlags, env: NodeJS.ProcessEnv =
   const project = projectName(flags, env, template);
   const modelOptions: ModelOptions = {
     project,
+    env: { ...readDotenv(template.dir, path.dirname(template.file)), ...env },
     publishAddress: settings.publishAddress,
     discovery: settings.etcdEndpoints.length > 0,
     etcdEndpoints: settings.etcdEndpoints,

@@ -15,6 +15,7 @@ import {
 import { canonicalJson, sha256 } from "./config-hash.js";
 import { findCycle } from "./cycles.js";
 import { linkEnvironment } from "./link-env.js";
+import { sensitiveValues } from "./sensitive.js";
 
 export interface ModelOptions {
   project: string;
@@ -24,6 +25,8 @@ export interface ModelOptions {
   discovery: boolean;
   /** Injected into services whose aliyun.addon names discovery/nginx (the article's platform does this). */
   etcdEndpoints?: string[];
+  /** The environment the template was interpolated with: secrets taken from it are masked. */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Ports each image EXPOSEs (from the engine), for link variables of services that expose none. */
   imageExposed?: Readonly<Record<string, readonly number[]>>;
 }
@@ -82,6 +85,7 @@ interface SharedFacts {
   volumes: string[];
   healthcheck: HealthcheckAttr | null;
   rollout: ContainerAttributes["rollout"];
+  sensitiveValues: Record<string, string>;
   linkAliases: string[];
   dependsOn: Address[];
   /** Digest of the attributes every replica shares, filled by the first replica. */
@@ -111,6 +115,7 @@ function sharedContainerFacts(
         }
       : null,
     rollout: { create_before_destroy: spec.aliyun.routes.length > 0, parallelism: spec.aliyun.parallelism },
+    sensitiveValues: sensitiveValues(spec, opts.env ?? {}),
     linkAliases,
     dependsOn: [NETWORK_ADDRESS, ...serviceDeps(spec).flatMap((d) => replicaAddresses(byName.get(d)))],
   };
@@ -141,6 +146,7 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     healthcheck: shared.healthcheck,
     running: true,
     rollout: shared.rollout,
+    sensitive_values: shared.sensitiveValues,
     config_hash: "",
   };
   // The hash is a label Docker cannot change later: it digests only what forces a new container.

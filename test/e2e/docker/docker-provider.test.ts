@@ -50,6 +50,7 @@ function webAttrs(index: number, overrides: Partial<ContainerAttributes> = {}): 
     healthcheck: null,
     running: true,
     rollout: { create_before_destroy: true, parallelism: 1 },
+    sensitive_values: {},
     config_hash: "hash-web-v1",
     ...overrides,
   };
