@@ -36,6 +36,7 @@ export async function openWorkspace(flags: GlobalFlags, env: NodeJS.ProcessEnv =
     publishAddress: settings.publishAddress,
     discovery: settings.etcdEndpoints.length > 0,
     etcdEndpoints: settings.etcdEndpoints,
+    discoveryCertsDir: env.BERTH_DISCOVERY_CERTS ? path.resolve(env.BERTH_DISCOVERY_CERTS) : undefined,
   };
   const desiredModel = buildDesired(template, modelOptions);
   const backend = await openStateBackend(flags.state, { templateDir: template.dir, project });
@@ -53,12 +54,29 @@ export async function openWorkspace(flags: GlobalFlags, env: NodeJS.ProcessEnv =
     backend,
     state,
     providers,
-    warnings: template.warnings,
+    warnings: [...template.warnings, ...addonWarnings(template, settings)],
     close: async () => {
       await Promise.all([...providers.values()].map((p) => p.close?.()));
       await backend.close?.();
     },
   };
+}
+
+/**
+ * ETCD_NODES injected into an aliyun.addon service must be reachable from inside its
+ * containers: a loopback endpoint is the host's loopback to Berth but the container's own to them.
+ */
+function addonWarnings(template: Template, settings: Settings): Diagnostic[] {
+  const loopback = settings.etcdEndpoints.filter((e) => /\/\/(127\.|localhost|\[::1\])/.test(e));
+  if (loopback.length === 0) return [];
+  return template.services
+    .filter((s) => s.aliyun.addon.length > 0)
+    .map((s) => ({
+      severity: "warning" as const,
+      code: "W_ADDON_LOOPBACK",
+      message: `ETCD_NODES=${settings.etcdEndpoints.join(",")} is injected into ${s.name}, but a loopback address inside a container is the container itself; give --etcd an address containers can reach`,
+      where: s.keyLocs["labels.aliyun.addon"] ?? s.loc,
+    }));
 }
 
 function projectName(flags: GlobalFlags, env: NodeJS.ProcessEnv, template: Template): string {

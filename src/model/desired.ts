@@ -25,11 +25,24 @@ export interface ModelOptions {
   discovery: boolean;
   /** Injected into services whose aliyun.addon names discovery/nginx (the article's platform does this). */
   etcdEndpoints?: string[];
+  /**
+   * Folder with the discovery certificates (`berth discovery certs --out DIR`): mounted read-only
+   * into aliyun.addon services, as the article's platform mounts its certificates.
+   */
+  discoveryCertsDir?: string;
   /** The environment the template was interpolated with: secrets taken from it are masked. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Ports each image EXPOSEs (from the engine), for link variables of services that expose none. */
   imageExposed?: Readonly<Record<string, readonly number[]>>;
 }
+
+/** Where an aliyun.addon service finds the discovery certificates, and the variables naming them. */
+export const ADDON_CERT_DIR = "/etc/berth/discovery";
+const ADDON_CERT_ENV = {
+  DISCOVERY_CA: `${ADDON_CERT_DIR}/ca.pem`,
+  DISCOVERY_CERT: `${ADDON_CERT_DIR}/agent.pem`,
+  DISCOVERY_KEY: `${ADDON_CERT_DIR}/agent-key.pem`,
+};
 
 export interface DesiredModel {
   resources: DesiredResource[];
@@ -104,7 +117,13 @@ function sharedContainerFacts(
     ports: portsToPublish(spec, opts.publishAddress),
     extraHosts: spec.extraHosts.map((h) => `${h.host}:${h.ip}`).sort(),
     expose: [...spec.expose].sort((a, b) => a - b),
-    volumes: [...spec.volumes, ...spec.aliyun.logs.map((path, n) => `${opts.project}_${spec.name}_logs_${n + 1}:${path}`)],
+    volumes: [
+      ...spec.volumes,
+      ...spec.aliyun.logs.map((path, n) => `${opts.project}_${spec.name}_logs_${n + 1}:${path}`),
+      ...(opts.discoveryCertsDir && opts.etcdEndpoints?.length && spec.aliyun.addon.length > 0
+        ? [`${opts.discoveryCertsDir}:${ADDON_CERT_DIR}:ro`]
+        : []),
+    ],
     healthcheck: spec.healthcheck
       ? {
           test: spec.healthcheck.test,
@@ -214,9 +233,10 @@ function environmentOf(spec: ServiceSpec, byName: ReadonlyMap<string, ServiceSpe
     const ports = portsOf(target, opts.imageExposed?.[target.image ?? ""] ?? []);
     Object.assign(env, linkEnvironment(link.alias, containerName(opts.project, target.name, 0), ports, target.environment));
   }
-  if (opts.etcdEndpoints && spec.aliyun.addon.length > 0) {
+  if (opts.etcdEndpoints?.length && spec.aliyun.addon.length > 0) {
     env.COMPOSE_PROJECT_NAME = opts.project;
     env.ETCD_NODES = opts.etcdEndpoints.join(",");
+    if (opts.discoveryCertsDir) Object.assign(env, ADDON_CERT_ENV);
   }
   // The template's own values win over injected ones, as docker's did over link variables.
   Object.assign(env, spec.environment);
