@@ -70,13 +70,12 @@ export function registerShowCommands(program: Command, output: Output): void {
 
 /** One line per recorded resource; published ports are what people look for. */
 function describeRecorded(address: string, attrs: Record<string, unknown>): string {
-  const published = attrs.published as Record<string, number> | null | undefined;
-  const ports = published ? Object.entries(published).map(([k, v]) => `${k} → ${attrs.ports ? hostIp(attrs) : "127.0.0.1"}:${v}`) : [];
+  const published = (attrs.published ?? {}) as Record<string, number>;
+  const ports = (attrs.ports ?? []) as { container_port: number; protocol: string; host_ip: string }[];
+  const shown = Object.entries(published).map(([key, hostPort]) => {
+    const entry = ports.find((p) => `${p.container_port}/${p.protocol}` === key);
+    return `${key} → ${entry?.host_ip ?? "127.0.0.1"}:${hostPort}`;
+  });
   const name = typeof attrs.name === "string" ? attrs.name : typeof attrs.virtual_host === "string" ? attrs.virtual_host : "";
-  return [address.padEnd(40), name, ...ports].filter(Boolean).join("  ");
-}
-
-function hostIp(attrs: Record<string, unknown>): string {
-  const ports = attrs.ports as { host_ip?: string }[];
-  return ports[0]?.host_ip ?? "127.0.0.1";
+  return [address.padEnd(40), name, ...shown].filter(Boolean).join("  ");
 }
