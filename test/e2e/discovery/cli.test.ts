@@ -18,7 +18,7 @@ import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EtcdStateBackend } from "../../../state/etcd/etcd-backend.js";
 import { BERTH, ROOT, berth, copyExample, editFile, removeProject, requireDocker, uniqueProject } from "../helpers.js";
-import { ETCD_ENDPOINT, deletePrefix, freePort, rawEtcd, requireEtcd } from "./fixtures.js";
+import { ETCD_ENDPOINT, deletePrefix, freePort, rawEtcd, requireEtcd, sseEvents } from "./fixtures.js";
 
 const NGINX = process.env.BERTH_NGINX || "/usr/sbin/nginx";
 const project = uniqueProject("dcli");
@@ -188,25 +188,7 @@ function openStream(url: string): { events: any[]; close(): void; opened: Promis
   const opened = fetch(url, { signal: controller.signal });
   void opened
     .then(async (res) => {
-      const reader = res.body!.getReader();
-      const decoder = new TextDecoder();
-      let buffered = "";
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffered += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffered.indexOf("\n\n")) >= 0) {
-          const block = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          const data = block
-            .split("\n")
-            .filter((l) => l.startsWith("data: "))
-            .map((l) => l.slice(6))
-            .join("\n");
-          if (data) events.push(JSON.parse(data));
-        }
-      }
+      for await (const event of sseEvents(res)) events.push(event);
     })
     .catch(() => {});
   return { events, close: () => controller.abort(), opened };

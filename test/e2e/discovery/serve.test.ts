@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCerts, type CertFiles } from "../../../providers/discovery/certs.js";
 import type { EtcdConnection } from "../../../providers/discovery/etcd.js";
 import { startDiscoveryServer, type DiscoveryServer } from "../../../providers/discovery/server.js";
-import { deletePrefix, rawEtcd, requireEtcd } from "./fixtures.js";
+import { deletePrefix, rawEtcd, requireEtcd, sseEvents as events } from "./fixtures.js";
 
 const project = `tserve${randomBytes(3).toString("hex")}`;
 const id = `${project}_gitlab`;
@@ -62,28 +62,6 @@ afterAll(async () => {
   etcdClient.close();
 });
 
-/** Reads server-sent events from a streaming response: each `data:` payload, parsed. */
-async function* events(res: Response): AsyncGenerator<unknown> {
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffered += decoder.decode(value, { stream: true });
-    let end: number;
-    while ((end = buffered.indexOf("\n\n")) >= 0) {
-      const block = buffered.slice(0, end);
-      buffered = buffered.slice(end + 2);
-      const data = block
-        .split("\n")
-        .filter((l) => l.startsWith("data: "))
-        .map((l) => l.slice(6))
-        .join("\n");
-      if (data) yield JSON.parse(data);
-    }
-  }
-}
 
 describe("discovery API", () => {
   it("answers GET /services/{serviceId} with the article's JSON", async () => {
