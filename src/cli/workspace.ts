@@ -130,7 +130,10 @@ async function refreshOne(ws: Workspace, provider: Provider): Promise<Refreshed>
 
 /** Rebuilds the desired resources knowing which ports the images expose (link variables need them). */
 async function withImageFacts(ws: Workspace, docker: DockerProvider, desired: DesiredResource[]): Promise<DesiredResource[]> {
-  const images = ws.template.services.map((s) => s.image).filter((i): i is string => i !== null);
+  // Only linked services' images matter, and only a template with links is modelled again.
+  const linked = new Set(ws.template.services.flatMap((s) => s.links.map((l) => l.service)));
+  const images = ws.template.services.filter((s) => linked.has(s.name) && s.image !== null).map((s) => s.image!);
+  if (images.length === 0) return desired;
   try {
     const imageExposed = await docker.imageExposedPorts(images);
     return buildDesired(ws.template, { ...ws.modelOptions, imageExposed }).resources;
