@@ -28,6 +28,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplySummary> {
   const { plan, providers, recorder, emit, stopSignal } = opts;
   const started = opts.now();
   const steps = plan.changes.filter((c) => !isNoOp(c));
+  const stepAt = new Map(steps.map((c) => [c.address, c]));
   const waitFor = prerequisites(plan.changes);
   const done = new Map<Address, Promise<boolean>>();
   const limit = pLimit(Math.max(1, opts.parallelism));
@@ -56,7 +57,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplySummary> {
     const existing = done.get(change.address);
     if (existing) return existing;
     const promise = (async () => {
-      const deps = await Promise.all((waitFor.get(change.address) ?? []).map((a) => run(steps.find((s) => s.address === a)!)));
+      const deps = await Promise.all((waitFor.get(change.address) ?? []).map((a) => run(stepAt.get(a)!)));
       if (!deps.every(Boolean)) {
         summary.skipped++;
         emit({ kind: "step-skipped", address: change.address, reason: "a change it depends on did not complete" });
