@@ -12,6 +12,7 @@ export class StateRecorder {
   private serial: number;
   private lineage: string | null;
   private writes: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | null = null;
   private writeError: unknown = null;
 
   constructor(
@@ -39,9 +40,15 @@ export class StateRecorder {
     return this.save();
   }
 
-  /** Writes the current resources even if nothing changed since (a new lineage gets its first serial). */
+  /**
+   * Queues a write of the current resources. Writes never overlap; a write that has not started
+   * yet takes every change recorded until it starts, so changes finishing together cost one
+   * write, not one each (a state of thousands of resources is rewritten whole every time).
+   */
   save(): Promise<void> {
-    this.writes = this.writes.then(async () => {
+    if (this.queued) return this.queued;
+    const write = this.writes.then(async () => {
+      this.queued = null;
       const prev: StateFile | null = this.lineage
         ? { version: 1, lineage: this.lineage, serial: this.serial, project: this.project, resources: [] }
         : null;
@@ -54,7 +61,9 @@ export class StateRecorder {
         this.writeError ??= e;
       }
     });
-    return this.writes;
+    this.queued = write;
+    this.writes = write;
+    return write;
   }
 
   /** Waits for queued writes; rethrows the first failure so the user hears state was not saved. */
