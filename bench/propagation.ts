@@ -20,7 +20,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { freePort, userNginxConf } from "../test/e2e/local-nginx.js";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import http from "node:http";
@@ -125,16 +125,6 @@ async function until<T>(check: () => T | Promise<T>, timeoutMs: number, what: st
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function stopChild(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null || !proc.pid) return Promise.resolve();
@@ -230,22 +220,7 @@ async function main(): Promise<void> {
   const pidFile = path.join(ngx, "nginx.pid");
   const port = await freePort();
   await writeFile(tmpl, "upstream ${serviceName} {\n    ${upstreamServers}\n}\n");
-  await writeFile(
-    main,
-    [
-      `pid ${pidFile};`,
-      `error_log ${ngx}/error.log;`,
-      "worker_processes 1;",
-      "events { worker_connections 128; }",
-      "http {",
-      "    access_log off;",
-      ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `    ${t}_temp_path ${ngx}/temp/${t};`),
-      `    include ${out};`,
-      `    server { listen 127.0.0.1:${port}; location / { proxy_pass http://${id}; } }`,
-      "}",
-      "",
-    ].join("\n"),
-  );
+  await writeFile(main, userNginxConf({ dir: ngx, pidFile, include: out, port, upstream: id }));
   const syncArgs = ["sync", "-p", project, "--etcd", ETCD, "--service", "web", "--port", "8080", "--template", tmpl, "--out", out];
   const once = await berth([...syncArgs, "--once"]);
   if (once.code !== 0) throw new Error(`berth sync --once failed:\n${once.output}`);

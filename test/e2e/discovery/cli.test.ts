@@ -18,7 +18,8 @@ import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EtcdStateBackend } from "../../../state/etcd/etcd-backend.js";
 import { BERTH, ROOT, berth, copyExample, editFile, removeProject, requireDocker, uniqueProject } from "../helpers.js";
-import { ETCD_ENDPOINT, deletePrefix, freePort, rawEtcd, requireEtcd, sseEvents } from "./fixtures.js";
+import { ETCD_ENDPOINT, deletePrefix, rawEtcd, requireEtcd, sseEvents } from "./fixtures.js";
+import { freePort, userNginxConf } from "../local-nginx.js";
 
 const NGINX = process.env.BERTH_NGINX || "/usr/sbin/nginx";
 const project = uniqueProject("dcli");
@@ -311,22 +312,14 @@ describe("discovery through the CLI (real etcd, dockerd, nginx)", () => {
     nginxPort = await freePort();
     await writeFile(
       main,
-      [
-        `pid ${pidFile};`,
-        `error_log ${ngx}/error.log;`,
-        "worker_processes 1;",
-        "events { worker_connections 128; }",
-        "http {",
-        "    access_log off;",
-        ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `    ${t}_temp_path ${ngx}/temp/${t};`),
-        `    include ${out};`,
-        "    server {",
-        `        listen 127.0.0.1:${nginxPort};`,
-        `        location / { proxy_pass http://${tomcat}; proxy_next_upstream error timeout; proxy_connect_timeout 1s; }`,
-        "    }",
-        "}",
-        "",
-      ].join("\n"),
+      userNginxConf({
+        dir: ngx,
+        pidFile,
+        include: out,
+        port: nginxPort,
+        upstream: tomcat,
+        location: `proxy_pass http://${tomcat}; proxy_next_upstream error timeout; proxy_connect_timeout 1s;`,
+      }),
     );
     const syncArgs = ["sync", "-p", project, "--etcd", ETCD_ENDPOINT, "--service", "tomcat", "--template", template, "--out", out];
 

@@ -2,7 +2,6 @@
  * Shared pieces of the discovery e2e tests: the real etcd (`npm run engines`), test containers
  * of the demo image `berth/web:1` (`npm run images`) published on 127.0.0.1, and polling.
  */
-import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { Etcd3 } from "etcd3";
@@ -71,16 +70,7 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs: number,
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../local-nginx.js";
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

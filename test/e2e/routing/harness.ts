@@ -7,7 +7,6 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { existsSync } from "node:fs";
 import { createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
-import { createServer as createTcpServer } from "node:net";
 import type { Actions, ResourceChange } from "../../../src/core/plan.js";
 import type { ApplyContext } from "../../../src/core/provider.js";
 import type { Attributes, DesiredResource, RecordedResource } from "../../../src/core/types.js";
@@ -62,16 +61,7 @@ export function startBackend(name: string): Promise<Backend> {
   });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createTcpServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
+export { freePort } from "../local-nginx.js";
 
 export interface Answer {
   status: number;
