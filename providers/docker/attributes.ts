@@ -78,6 +78,19 @@ export interface NetworkAttributes {
   network_id?: string | null;
 }
 
+export interface VolumeAttributes {
+  [key: string]: unknown;
+  /** Docker name: <project>_<key> unless `name:` (or as written in the v1 format). */
+  name: string;
+  project: string;
+  /** null for an external volume: Berth does not choose it. */
+  driver: string | null;
+  driver_opts: Record<string, string>;
+  labels: Record<string, string>;
+  /** Made outside the project: never created or deleted by Berth. */
+  external: boolean;
+}
+
 /** Labels every Berth container carries (DESIGN.md): one list call finds a project's containers. */
 export const LABEL_PROJECT = "berth.project";
 export const LABEL_SERVICE = "berth.service";

@@ -19,10 +19,9 @@ export interface SpecOptions {
   address: string;
 }
 
-/** What to ask the engine for: the create call, and the named volumes to create (labelled) first. */
+/** What to ask the engine for. */
 export interface ContainerSpec {
   create: Docker.ContainerCreateOptions;
-  namedVolumes: string[];
 }
 
 /** ContainerAttributes → the engine's create options. Pure: no I/O. */
@@ -54,7 +53,7 @@ export function containerSpec(attrs: ContainerAttributes, opts: SpecOptions): Co
     },
     NetworkingConfig: { EndpointsConfig: { [attrs.network]: { Aliases: attrs.aliases } } },
   };
-  return { create, namedVolumes: volumes.flatMap((v) => (v.kind === "named" ? [v.name] : [])) };
+  return { create };
 }
 
 export function containerLabels(attrs: ContainerAttributes, temporary: boolean): Record<string, string> {

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import type { ContainerAttributes } from "./attributes.js";
-import { LABEL_PROJECT } from "./attributes.js";
-import { ignoreStatus } from "./client.js";
+import { UserError } from "../../src/core/errors.js";
+import { engineStatus, ignoreStatus } from "./client.js";
 import { containerSpec, publishedPorts } from "./container-spec.js";
 
 /** What the engine assigned a started container. */
@@ -20,17 +20,13 @@ export interface CreateOptions {
 }
 
 /**
- * Create and start one container from its attributes. A container already holding the name
- * (an orphan being adopted, a leftover of a crashed apply) is removed first: the name is ours.
+ * Create and start one container from its attributes. Nothing holding the name is removed
+ * first: the plan deleted what it had to (by ID), and anything else is not Berth's to remove.
+ * Named volumes are resources of their own, created before the containers that mount them.
  */
 export async function createAndStart(docker: Docker, attrs: ContainerAttributes, opts: CreateOptions): Promise<StartedContainer> {
   const spec = containerSpec(attrs, opts);
-  await removeContainer(docker, opts.name);
-  for (const name of spec.namedVolumes) {
-    // Idempotent: an existing volume of that name is kept, data included.
-    await docker.createVolume({ Name: name, Labels: { [LABEL_PROJECT]: attrs.project } });
-  }
-  const container = await docker.createContainer(spec.create);
+  const container = await createNamed(docker, spec.create, opts.address);
   try {
     if (attrs.running !== false) await container.start();
     const info = await container.inspect();
@@ -39,6 +35,19 @@ export async function createAndStart(docker: Docker, attrs: ContainerAttributes,
     // A container that cannot start (port taken, bad command) is not left behind half made.
     await removeContainer(docker, container.id);
     throw e;
+  }
+}
+
+async function createNamed(docker: Docker, create: Docker.ContainerCreateOptions, address: string): Promise<Docker.Container> {
+  try {
+    return await docker.createContainer(create);
+  } catch (e) {
+    if (engineStatus(e) !== 409) throw e;
+    throw new UserError(
+      "E_CONFLICT",
+      `a container named ${create.name} appeared after the plan was made and Berth did not remove it; run \`berth plan\` again to see what holds the name`,
+      { address },
+    );
   }
 }
 

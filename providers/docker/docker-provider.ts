@@ -11,6 +11,8 @@ import { createAndStart, removeContainer, stopAndRemove } from "./containers.js"
 import { ensureImage, indexImages, lookupImageId } from "./images.js";
 import { waitUntilReady } from "./readiness.js";
 import { dockerSchema } from "./schema.js";
+import { madeBy } from "./foreign.js";
+import { applyVolume, checkExternalVolumes, observeVolumes } from "./volumes.js";
 
 export interface DockerProviderOptions {
   docker?: Docker;
@@ -38,27 +40,42 @@ export class DockerProvider implements Provider {
 
   // ------------------------------------------------------------------ observe
 
-  /** One label-filtered list of containers, one name-filtered list of networks. */
+  /**
+   * One label-filtered list of containers, one list of what holds the names the template
+   * needs (docker compose's containers, made by hand), the project network and its volumes.
+   */
   async refresh(ctx: RefreshContext): Promise<ObservedResource[]> {
     return withEngine(this.docker, async () => {
-      const [containers, networks] = await Promise.all([
+      const wantedContainers = new Map(ctx.desired.filter((d) => d.type === "container").map((d) => [String(d.attributes.name), d.address]));
+      const [containers, holdingNames, networks, volumes] = await Promise.all([
         this.docker.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${ctx.project}`] } }),
+        listHoldingNames(this.docker, [...wantedContainers.keys()]),
         this.docker.listNetworks({ filters: { name: [networkNameOf(ctx.project)] } }),
+        observeVolumes(this.docker, ctx.project, ctx.desired),
       ]);
       const leftovers = containers.filter(isLeftoverTemporary);
       await Promise.all(leftovers.map((c) => removeContainer(this.docker, c.Id)));
       const observed = containers.filter((c) => !isLeftoverTemporary(c)).flatMap(observeContainer);
+      observed.push(...foreignContainers(holdingNames, wantedContainers, ctx.project));
       // The name filter matches substrings: only the exact name is the project's network.
       const network = networks.find((n) => n.Name === networkNameOf(ctx.project));
       if (network) {
-        observed.push({ address: NETWORK_ADDRESS, type: "network", attributes: { name: network.Name, network_id: network.Id } });
+        const ours = network.Labels?.[LABEL_PROJECT] === ctx.project;
+        observed.push({
+          address: NETWORK_ADDRESS,
+          type: "network",
+          attributes: { name: network.Name, network_id: network.Id },
+          ...(ours ? {} : { foreign: { madeBy: madeBy(network.Labels) } }),
+        });
       }
+      observed.push(...volumes);
       return observed;
     });
   }
 
   /** Fill each container's image_id from one image list: a rebuilt tag then plans as a replacement. */
   async resolveDesired(desired: DesiredResource[]): Promise<DesiredResource[]> {
+    await withEngine(this.docker, () => checkExternalVolumes(this.docker, desired));
     if (!desired.some((r) => r.type === "container")) return desired.map((r) => ({ ...r }));
     const byRef = await withEngine(this.docker, async () => indexImages(await this.docker.listImages()));
     return desired.map((r) => {
@@ -95,7 +112,12 @@ export class DockerProvider implements Provider {
   async apply(change: ResourceChange, ctx: ApplyContext): Promise<Attributes | null> {
     return withEngine(
       this.docker,
-      () => (change.type === "network" ? this.applyNetwork(change, ctx) : this.applyContainer(change, ctx)),
+      () =>
+        change.type === "network"
+          ? this.applyNetwork(change, ctx)
+          : change.type === "volume"
+            ? applyVolume(this.docker, change, ctx.project)
+            : this.applyContainer(change, ctx),
       { address: change.address },
     );
   }
@@ -145,17 +167,12 @@ export class DockerProvider implements Provider {
     return networks.find((n) => n.Name === name)?.Id ?? null;
   }
 
-  /** Remove the network, then the project's volumes (aliyun.logs) no container uses any more. */
-  private async deleteNetwork(before: NetworkAttributes, ctx: ApplyContext): Promise<void> {
+  /** Volumes are resources of their own: removing the network never touches them. */
+  private async deleteNetwork(before: NetworkAttributes, _ctx: ApplyContext): Promise<void> {
     if (before.network_id) await ignoreStatus([404], () => this.docker.getNetwork(before.network_id!).remove());
     // The recorded ID may be stale (the network was re-made outside Berth): the name is the project's.
     const sameName = await this.findNetworkId(before.name);
     if (sameName) await ignoreStatus([404], () => this.docker.getNetwork(sameName).remove());
-    const { Volumes: volumes } = await this.docker.listVolumes({ filters: { label: [`${LABEL_PROJECT}=${ctx.project}`] } });
-    for (const volume of volumes ?? []) {
-      // 409: still in use (by a container Berth does not manage any more): keep it.
-      await ignoreStatus([404, 409], () => this.docker.getVolume(volume.Name).remove());
-    }
   }
 
   private async applyContainer(change: ResourceChange, ctx: ApplyContext): Promise<Attributes | null> {
@@ -266,6 +283,33 @@ function isLeftoverTemporary(c: Docker.ContainerInfo): boolean {
 
 function containerNameOf(c: Docker.ContainerInfo): string {
   return (c.Names[0] ?? "").replace(/^\//, "");
+}
+
+/** Containers holding any of `names`: one filtered list for a few names, the whole list for many. */
+async function listHoldingNames(docker: Docker, names: string[]): Promise<Docker.ContainerInfo[]> {
+  if (names.length === 0) return [];
+  const filters = names.length <= 100 ? { name: names.map((n) => `^/${escapeRegExp(n)}$`) } : undefined;
+  return docker.listContainers({ all: true, ...(filters ? { filters } : {}) });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** A container with a name the plan needs that this project's Berth did not make: a conflict, never removed silently. */
+function foreignContainers(listed: Docker.ContainerInfo[], wanted: ReadonlyMap<string, string>, project: string): ObservedResource[] {
+  return listed.flatMap((c) => {
+    const address = wanted.get(containerNameOf(c));
+    if (!address || c.Labels[LABEL_PROJECT] === project) return [];
+    return [
+      {
+        address,
+        type: "container" as const,
+        attributes: { name: containerNameOf(c), container_id: c.Id, running: c.State === "running", image: c.Image },
+        foreign: { madeBy: madeBy(c.Labels) },
+      },
+    ];
+  });
 }
 
 function observeContainer(c: Docker.ContainerInfo): ObservedResource[] {

@@ -14,6 +14,14 @@ export const dockerSchema: ProviderSchema = {
     },
     defaultRule: { update: "replace" },
   },
+  volume: {
+    attributes: {},
+    // Docker changes nothing on a volume: any difference needs a new one, and that loses the
+    // data, so the planner refuses it unless --allow-destroy names the volume.
+    defaultRule: { update: "replace" },
+    holdsData: true,
+    adoptsForeign: true,
+  },
   container: {
     attributes: {
       restart: { update: "in-place" },

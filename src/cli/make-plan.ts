@@ -1,3 +1,4 @@
+import { UserError } from "../core/errors.js";
 import type { Plan } from "../core/plan.js";
 import type { DesiredResource, ProviderName } from "../core/types.js";
 import type { ProviderSchema } from "../core/provider.js";
@@ -11,6 +12,9 @@ export interface PlanFlags {
   replace: string[];
   destroy: boolean;
   allowDestroy?: string[];
+  /** destroy --volumes */
+  destroyData?: boolean;
+  replaceForeign?: string[];
 }
 
 /** Observe (unless --no-refresh), then ask the pure planner. */
@@ -30,6 +34,8 @@ export async function makePlan(ws: Workspace, flags: PlanFlags): Promise<Plan> {
     replace: flags.replace,
     destroy: flags.destroy,
     allowDestroy: flags.allowDestroy ?? [],
+    destroyData: flags.destroyData ?? false,
+    replaceForeign: flags.replaceForeign ?? [],
     warnings: ws.warnings,
   });
 }
@@ -43,6 +49,21 @@ async function resolveOffline(ws: Workspace): Promise<DesiredResource[]> {
     desired = desired.map((d) => resolved.get(d.address) ?? d);
   }
   return desired;
+}
+
+/**
+ * Apply never removes what it did not make unless named: a plan with conflicts is shown, and
+ * then refused, with the way out.
+ */
+export function refuseConflicts(plan: Plan): void {
+  if (plan.conflicts.length === 0) return;
+  const first = plan.conflicts[0];
+  const others = plan.conflicts.length > 1 ? ` (and ${plan.conflicts.length - 1} more: ${plan.conflicts.slice(1).map((c) => c.address).join(", ")})` : "";
+  throw new UserError(
+    "E_CONFLICT",
+    `${first.type} ${first.name} already exists and was not made by Berth for this project (${first.madeBy})${others}; nothing was changed. ${first.resolution}`,
+    { address: first.address },
+  );
 }
 
 export function schemasOf(ws: Workspace): Partial<Record<ProviderName, ProviderSchema>> {

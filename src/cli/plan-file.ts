@@ -44,6 +44,9 @@ export async function readPlanFile(path: string): Promise<SavedPlan> {
   if (parsed?.kind !== "berth-plan" || parsed.version !== 1 || !parsed.plan) {
     throw new UserError("E_PLAN_FILE", `${path} is not a Berth plan file`);
   }
+  // Plans saved before kept resources and conflicts existed had neither.
+  parsed.plan.kept ??= [];
+  parsed.plan.conflicts ??= [];
   return parsed;
 }
 

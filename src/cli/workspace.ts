@@ -121,7 +121,7 @@ async function refreshOne(ws: Workspace, provider: Provider): Promise<Refreshed>
       recorded: (ws.state?.resources ?? []).filter((r) => r.provider === provider.name),
       desired: ws.desired.filter((d) => d.provider === provider.name),
     });
-    return { found };
+    return { found: found.map((o) => ({ ...o, provider: provider.name })) };
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     return { gap: { provider: provider.name, reason: e.message } };

@@ -15,7 +15,8 @@ export type ChangeReason =
   | "drift-changed"
   | "drift-stopped"
   | "orphan"
-  | "adopted";
+  | "adopted"
+  | "foreign-replaced";
 
 export interface ResourceChange {
   address: Address;
@@ -44,6 +45,28 @@ export interface DriftEntry {
   after: Attributes | null;
 }
 
+/** A resource the plan leaves alone although it left the template or is being destroyed: it holds data. */
+export interface KeptResource {
+  address: Address;
+  type: ResourceType;
+  /** Why it stays and how to delete it: "it holds data; --volumes deletes it". */
+  reason: string;
+}
+
+/**
+ * Something not made by Berth for this project holds a name the plan needs. Apply refuses
+ * until the user adopts it or names it for removal: nothing outside the plan is ever removed.
+ */
+export interface Conflict {
+  address: Address;
+  type: ResourceType;
+  /** The engine's name for it ("shop_db_1"). */
+  name: string;
+  madeBy: string;
+  /** How to resolve it, in words. */
+  resolution: string;
+}
+
 export interface Plan {
   formatVersion: "1.0";
   berthVersion: string;
@@ -56,6 +79,8 @@ export interface Plan {
   drift: DriftEntry[];
   gaps: ObservationGap[];
   warnings: Diagnostic[];
+  kept: KeptResource[];
+  conflicts: Conflict[];
   /** Unmasked `after` values the executor needs are not in the plan: see SavedPlan.secrets. */
 }
 

@@ -28,6 +28,16 @@ export interface ResourceSchema {
    * when the resource allows it (routed replicas with no fixed host port).
    */
   createBeforeDestroy?: (after: Attributes) => boolean;
+  /**
+   * The resource holds data deleting it loses (a volume): it is kept by destroy and when it
+   * leaves the template, and never replaced, unless the user names it.
+   */
+  holdsData?: boolean;
+  /**
+   * A foreign object holding the name (made by docker compose) is taken over as it is, since
+   * adopting it changes and removes nothing; otherwise it is a conflict the user resolves.
+   */
+  adoptsForeign?: boolean;
 }
 
 export type ProviderSchema = Partial<Record<ResourceType, ResourceSchema>>;

@@ -1,7 +1,7 @@
 /** "network.default", "container.web[2]", "route.tomcat-sample.localhost", "upstream.x", "discovery.p_web" */
 export type Address = string;
 
-export type ResourceType = "network" | "container" | "route" | "upstream" | "discovery";
+export type ResourceType = "network" | "volume" | "container" | "route" | "upstream" | "discovery";
 export type ProviderName = "docker" | "routing" | "discovery";
 
 /** JSON-compatible attribute values only: attributes are written to state and plan files. */
@@ -41,6 +41,13 @@ export interface ObservedResource {
   address: Address;
   type: ResourceType;
   attributes: Attributes;
+  /** The provider that observed it: stamped by whoever asked, so an orphan's owner is known, not guessed. */
+  provider?: ProviderName;
+  /**
+   * Set when the object holds a name this project needs but was not made by Berth for it
+   * (docker compose, a hand-run command, another tool): what made it, in words.
+   */
+  foreign?: { madeBy: string };
 }
 
 /** A provider that could not observe (engine down) says so, and the plan shows why. */

@@ -16,6 +16,7 @@ import { canonicalJson, sha256 } from "./config-hash.js";
 import { findCycle } from "./cycles.js";
 import { linkEnvironment } from "./link-env.js";
 import { sensitiveValues } from "./sensitive.js";
+import { logsVolumeKey, mountWithDockerName, projectVolumes, volumeDependencies } from "./volumes.js";
 
 export interface ModelOptions {
   project: string;
@@ -64,9 +65,11 @@ export function buildDesired(template: Template, opts: ModelOptions): DesiredMod
       dependsOn: [],
     },
   ];
+  const volumes = projectVolumes(template, opts.project);
+  resources.push(...volumes.resources);
   const linkAliases = linkAliasesByService(template.services);
   for (const spec of template.services) {
-    const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? []);
+    const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? [], volumes.dockerName);
     for (let i = 0; i < spec.aliyun.scale; i++) resources.push(containerResource(spec, i, shared, opts));
   }
   resources.push(...routingResources(template.services));
@@ -110,6 +113,7 @@ function sharedContainerFacts(
   byName: ReadonlyMap<string, ServiceSpec>,
   opts: ModelOptions,
   linkAliases: string[],
+  volumeNames: ReadonlyMap<string, string>,
 ): SharedFacts {
   return {
     environment: environmentOf(spec, byName, opts),
@@ -118,8 +122,8 @@ function sharedContainerFacts(
     extraHosts: spec.extraHosts.map((h) => `${h.host}:${h.ip}`).sort(),
     expose: [...spec.expose].sort((a, b) => a - b),
     volumes: [
-      ...spec.volumes,
-      ...spec.aliyun.logs.map((path, n) => `${opts.project}_${spec.name}_logs_${n + 1}:${path}`),
+      ...spec.volumes.map((entry) => mountWithDockerName(entry, volumeNames)),
+      ...spec.aliyun.logs.map((path, n) => `${volumeNames.get(logsVolumeKey(spec, n))}:${path}`),
       ...(opts.discoveryCertsDir && opts.etcdEndpoints?.length && spec.aliyun.addon.length > 0
         ? [`${opts.discoveryCertsDir}:${ADDON_CERT_DIR}:ro`]
         : []),
@@ -136,7 +140,7 @@ function sharedContainerFacts(
     rollout: { create_before_destroy: spec.aliyun.routes.length > 0, parallelism: spec.aliyun.parallelism },
     sensitiveValues: sensitiveValues(spec, opts.env ?? {}),
     linkAliases,
-    dependsOn: [NETWORK_ADDRESS, ...serviceDeps(spec).flatMap((d) => replicaAddresses(byName.get(d)))],
+    dependsOn: [NETWORK_ADDRESS, ...volumeDependencies(spec), ...serviceDeps(spec).flatMap((d) => replicaAddresses(byName.get(d)))],
   };
 }
 

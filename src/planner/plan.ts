@@ -1,5 +1,14 @@
 import { UserError, type Diagnostic } from "../core/errors.js";
-import { hasAction, type Actions, type ChangeReason, type DriftEntry, type Plan, type ResourceChange } from "../core/plan.js";
+import {
+  hasAction,
+  type Actions,
+  type ChangeReason,
+  type Conflict,
+  type DriftEntry,
+  type KeptResource,
+  type Plan,
+  type ResourceChange,
+} from "../core/plan.js";
 import type { ProviderSchema, ResourceSchema } from "../core/provider.js";
 import type {
   Address,
@@ -31,8 +40,12 @@ export interface PlanInput {
   replace?: readonly Address[];
   /** true for `destroy`: nothing is desired. */
   destroy?: boolean;
-  /** --allow-destroy: protected resources (berth.prevent_destroy) these addresses may delete or replace. */
+  /** --allow-destroy: protected resources (berth.prevent_destroy, data-holding ones) these addresses may delete or replace. */
   allowDestroy?: readonly Address[];
+  /** `destroy --volumes`: destroy deletes data-holding resources too. */
+  destroyData?: boolean;
+  /** --replace-foreign: objects not made by Berth that hold these addresses' names are removed and made again. */
+  replaceForeign?: readonly Address[];
   warnings?: readonly Diagnostic[];
 }
 
@@ -63,20 +76,36 @@ export function plan(input: PlanInput): Plan {
   // Resources the engine runs under the project's labels that the state does not know.
   for (const o of observed.values()) if (!recorded.has(o.address)) addresses.add(o.address);
 
+  const allowed = (address: Address) =>
+    (input.destroy === true && input.destroyData === true) || (input.allowDestroy ?? []).some((a) => addressMatches(a, address));
   const changes: ResourceChange[] = [];
+  const kept: KeptResource[] = [];
+  const conflicts: Conflict[] = [];
   for (const address of [...addresses].sort(compareAddresses)) {
     const d = desired.get(address);
     const r = recorded.get(address);
     const o = observed.get(address);
-    const schema = schemaOf((d ?? r)?.provider ?? "docker", (d ?? r ?? o)!.type);
-    if (d && r) changes.push(planKept(d, r, driftOf.get(address), schema, forced.has(address)));
+    const schema = schemaOf((d ?? r ?? o)?.provider ?? "docker", (d ?? r ?? o)!.type);
+    if (o?.foreign && !schema?.adoptsForeign) {
+      // Never an orphan to delete: it is not ours. Only a name the plan needs makes it matter.
+      if (!d) continue;
+      if ((input.replaceForeign ?? []).some((a) => addressMatches(a, address))) {
+        changes.push(change(d, ["delete", "create"], o.attributes, d.attributes, [], "foreign-replaced"));
+      } else {
+        conflicts.push(conflictOf(d, o));
+        changes.push(change(d, ["create"], null, d.attributes, [], "new"));
+      }
+    } else if (d && r) changes.push(planKept(d, r, driftOf.get(address), schema, forced.has(address)));
     else if (d) changes.push(o ? planAdopt(d, o, schema) : change(d, ["create"], null, d.attributes, [], "new"));
-    else if (r) changes.push(planRemoved(r, desired, input.destroy ?? false));
+    else if ((r || o) && schema?.holdsData && !allowed(address)) {
+      kept.push(keptEntry(address, (r ?? o)!.type, input.destroy ?? false, r !== undefined));
+    } else if (r) changes.push(planRemoved(r, desired, input.destroy ?? false));
     else if (o) changes.push(planOrphan(o));
   }
 
   const planned = input.targets?.length ? applyTargets(changes, input.targets) : changes;
   refuseProtectedDestruction(planned, input.allowDestroy ?? []);
+  refuseDataLoss(planned, (provider, type) => schemaOf(provider, type)?.holdsData === true, allowed);
 
   return {
     formatVersion: "1.0",
@@ -89,7 +118,51 @@ export function plan(input: PlanInput): Plan {
     drift,
     gaps: [...input.observation.gaps],
     warnings: [...(input.warnings ?? [])],
+    kept,
+    conflicts,
   };
+}
+
+function keptEntry(address: Address, type: ResourceType, destroying: boolean, recorded: boolean): KeptResource {
+  const why = destroying
+    ? "it holds data; `berth destroy --volumes` deletes it"
+    : recorded
+      ? `it left the template but holds data; --allow-destroy ${address} deletes it`
+      : `it carries the project's label but is in neither the template nor the state, and holds data; --allow-destroy ${address} deletes it`;
+  return { address, type, reason: why };
+}
+
+function conflictOf(d: DesiredResource, o: ObservedResource): Conflict {
+  const name = typeof o.attributes.name === "string" ? o.attributes.name : d.name;
+  return {
+    address: d.address,
+    type: d.type,
+    name,
+    madeBy: o.foreign!.madeBy,
+    resolution:
+      `adopt what runs with \`berth import\`, or remove it and let Berth make ${d.address} with --replace-foreign ${d.address}`,
+  };
+}
+
+/**
+ * Replacing a data-holding resource deletes its data as surely as destroying it: the plan is
+ * refused unless the user names it, as Terraform refuses prevent_destroy.
+ */
+function refuseDataLoss(
+  changes: readonly ResourceChange[],
+  holdsData: (provider: ProviderName, type: ResourceType) => boolean,
+  allowed: (address: Address) => boolean,
+): void {
+  const refused = changes.filter((c) => hasAction(c, "delete") && holdsData(c.provider, c.type) && !allowed(c.address));
+  if (refused.length === 0) return;
+  const first = refused[0];
+  const why = first.replacePaths.length ? ` (${first.replacePaths.map((p) => p.join(".")).join(", ")} changed)` : "";
+  throw new UserError(
+    "E_DATA_LOSS",
+    `the plan would delete ${refused.map((c) => c.address).join(", ")}${why}, which holds data; ` +
+      `pass --allow-destroy ${first.address} if losing it is what you want`,
+    { address: first.address },
+  );
 }
 
 function planKept(d: DesiredResource, r: RecordedResource, drift: Drift | undefined, schema: ResourceSchema | undefined, forced: boolean): ResourceChange {
@@ -152,7 +225,7 @@ function planOrphan(o: ObservedResource): ResourceChange {
   return {
     address: o.address,
     type: o.type,
-    provider: o.type === "discovery" ? "discovery" : o.type === "route" || o.type === "upstream" ? "routing" : "docker",
+    provider: o.provider ?? (o.type === "discovery" ? "discovery" : o.type === "route" || o.type === "upstream" ? "routing" : "docker"),
     ...nameAndIndex(o.address),
     service: typeof o.attributes.service === "string" ? o.attributes.service : nameAndIndex(o.address).name,
     actions: ["delete"],

@@ -24,6 +24,9 @@ export function renderPlanJson(plan: Plan): string {
     resource_drift: shown.drift.map((d) => driftJson(d, shown.changes)),
     observation_gaps: shown.gaps.map((g) => ({ provider: g.provider, reason: g.reason })),
     warnings: shown.warnings.map(diagnosticJson),
+    // Not in Terraform's shape: what the plan deliberately leaves alone, and what blocks apply.
+    kept_resources: shown.kept.map((k) => ({ address: k.address, type: k.type, reason: k.reason })),
+    conflicts: shown.conflicts.map((c) => ({ address: c.address, type: c.type, name: c.name, made_by: c.madeBy, resolution: c.resolution })),
   };
   return `${JSON.stringify(sortKeys(doc), null, 2)}\n`;
 }
@@ -73,6 +76,7 @@ function driftJson(d: DriftEntry, changes: ResourceChange[]): Json {
 /** Which provider owns a resource type, for drift on an address the plan has no change for. */
 const PROVIDER_OF: Record<ResourceType, ProviderName> = {
   network: "docker",
+  volume: "docker",
   container: "docker",
   route: "routing",
   upstream: "routing",

@@ -7,7 +7,9 @@ import type { Plan, ResourceChange } from "../core/plan.js";
 import { hasChanges, isNoOp } from "../core/plan.js";
 import { formatDiagnostic } from "../core/errors.js";
 import {
+  conflictLine,
   driftHeadline,
+  keptLine,
   gapLine,
   maskPlan,
   planCountsLine,
@@ -58,8 +60,10 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
 function headBlocks(plan: Plan): string[] {
   const blocks = [hasChanges(plan) ? `**${planCountsLine(plan)}**` : "**No changes.** Your infrastructure matches the configuration."];
 
+  if (plan.conflicts.length > 0) blocks.push(["> [!CAUTION]", ...plan.conflicts.map((c) => `> ${escapeText(conflictLine(c))}`)].join("\n"));
   const notices = [...plan.warnings.map(formatDiagnostic), ...plan.gaps.map((g) => `Warning: ${gapLine(g)}`)];
   if (notices.length > 0) blocks.push(["> [!WARNING]", ...notices.map((n) => `> ${escapeText(n)}`)].join("\n"));
+  if (plan.kept.length > 0) blocks.push(["**Kept**", "", ...plan.kept.map((k) => `- ${code(k.address)}${escapeText(keptLine(k).slice(k.address.length))}`)].join("\n"));
 
   const groups = summaryGroups(plan);
   if (groups.length > 0) {

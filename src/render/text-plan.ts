@@ -4,7 +4,7 @@
  */
 import { diffArrays, structuredPatch } from "diff";
 import type { Actions, ChangeReason, DriftEntry, Plan, ResourceChange } from "../core/plan.js";
-import { countChanges, hasChanges, isNoOp, isReplace } from "../core/plan.js";
+import { countChanges, hasChanges, isNoOp, isReplace, type Conflict, type KeptResource } from "../core/plan.js";
 import { MASK, maskAttributes } from "../core/secrets.js";
 import { formatDiagnostic, type Diagnostic } from "../core/errors.js";
 import type { AttrValue, Attributes, ResourceType } from "../core/types.js";
@@ -174,6 +174,7 @@ const REASON_NOTE: Record<ChangeReason, string | null> = {
   "drift-stopped": "changed outside Berth: it is stopped",
   orphan: "orphan: not in state, not in template",
   adopted: "adopted: running but not in state",
+  "foreign-replaced": "not made by Berth: removed as asked with --replace-foreign",
 };
 
 function headline(change: ResourceChange): string {
@@ -508,6 +509,16 @@ export function driftHeadline(d: DriftEntry): string {
   return /outside/i.test(d.summary) ? subject : `${subject} outside Berth`;
 }
 
+/** "volume.db-data: it holds data; `berth destroy --volumes` deletes it" */
+export function keptLine(k: KeptResource): string {
+  return `${k.address} is not deleted: ${k.reason}`;
+}
+
+/** What holds the name, who made it, and the two ways out. */
+export function conflictLine(c: Conflict): string {
+  return `${c.address}: ${c.type} ${c.name} already exists and was not made by Berth for this project (${c.madeBy}); apply will not remove it. To resolve: ${c.resolution}`;
+}
+
 export const NO_CHANGES = "No changes. Your infrastructure matches the configuration.";
 
 // ---------------------------------------------------------------------------------------------
@@ -529,6 +540,9 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
       out.push("");
     }
   }
+
+  if (shown.conflicts.length > 0) out.push(...shown.conflicts.map((c) => `${pal.red(pal.bold("Conflict:"))} ${conflictLine(c)}`), "");
+  if (shown.kept.length > 0) out.push(...shown.kept.map((k) => `${pal.bold("Kept:")} ${keptLine(k)}`), "");
 
   if (!hasChanges(shown)) {
     out.push(pal.green(pal.bold(NO_CHANGES)));

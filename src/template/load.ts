@@ -10,6 +10,7 @@ import { checkAcrossServices } from "./semantic-checks.js";
 import { readService } from "./service.js";
 import { SourceText } from "./source-text.js";
 import { readTopLevel } from "./top-level.js";
+import { checkVolumeReferences } from "./top-level-volumes.js";
 import type { LoadOptions, Template } from "./types.js";
 
 export { readDotenv } from "./dotenv.js";
@@ -50,8 +51,9 @@ function readTemplate(ctx: LoadContext): Omit<Template, "warnings"> | null {
   if (!top) return null;
   const drafts = top.services.map((s) => readService(ctx, s.name, s.nameLoc, s.value));
   checkAcrossServices(ctx, drafts);
+  checkVolumeReferences(ctx, drafts, top.volumes, top.format);
   const services = drafts.map((d) => d.spec).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { file: ctx.source.file, dir: ctx.settings.dir, name: top.name, services, hash: templateHash(ctx) };
+  return { file: ctx.source.file, dir: ctx.settings.dir, name: top.name, services, volumes: top.volumes, format: top.format, hash: templateHash(ctx) };
 }
 
 /** yaml accepts an alias to an anchor that does not exist; compose does not, and nor do we. */

@@ -30,6 +30,8 @@ export interface ServiceDraft {
   references: ServiceReference[];
   /** Where each entry of spec.ports was written (a range's mappings share one). */
   portLocs: SourceLoc[];
+  /** Where each entry of spec.volumes was written. */
+  volumeLocs: SourceLoc[];
 }
 
 /** What a key reader gets: the key's name and place, and its (alias-resolved) value. */
@@ -89,5 +91,6 @@ export function newDraft(name: string, loc: SourceLoc): ServiceDraft {
     scales: [],
     references: [],
     portLocs: [],
+    volumeLocs: [],
   };
 }

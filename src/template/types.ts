@@ -10,9 +10,27 @@ export interface Template {
   name: string | null;
   /** Services sorted by name. */
   services: ServiceSpec[];
+  /** Top-level `volumes:` declarations, sorted by key (the v1 flat format has none). */
+  volumes: VolumeDecl[];
+  /** v1: services at the top (the article's format); services: the later format with `services:`. */
+  format: "v1" | "services";
   warnings: Diagnostic[];
   /** sha256 of the template text (and env files it read): saved plans check it. */
   hash: string;
+}
+
+/** One entry of the top-level `volumes:` map. */
+export interface VolumeDecl {
+  /** The key services use to mount it ("db-data" in "db-data:/var/lib/mysql"). */
+  key: string;
+  /** `name:` as written: the Docker name instead of <project>_<key>. */
+  name: string | null;
+  /** Made outside the project: must exist, never created or deleted by Berth. */
+  external: boolean;
+  driver: string | null;
+  driverOpts: Record<string, string>;
+  labels: Record<string, string>;
+  loc: SourceLoc;
 }
 
 export type Protocol = "tcp" | "udp";

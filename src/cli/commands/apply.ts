@@ -9,7 +9,7 @@ import { renderPlanText } from "../../render/text-plan.js";
 import { confirmApply } from "../confirm.js";
 import { loadTui, type TuiModule } from "../tui-bridge.js";
 import { ExitCode, collect, positiveInt } from "../exit.js";
-import { makePlan } from "../make-plan.js";
+import { makePlan, refuseConflicts } from "../make-plan.js";
 import type { Output } from "../output.js";
 import { readPlanFile, unmaskPlan } from "../plan-file.js";
 import { observe, type Workspace, openWorkspace } from "../workspace.js";
@@ -24,6 +24,8 @@ interface ApplyFlags extends GlobalFlags {
   replace: string[];
   refresh: boolean;
   allowDestroy?: string[];
+  replaceForeign?: string[];
+  volumes?: boolean;
   tui?: boolean;
 }
 
@@ -34,13 +36,15 @@ export function registerApplyCommands(program: Command, output: Output): void {
     .option("--target <addr>", "apply only this resource and what it depends on (repeatable)", collect, [])
     .option("--replace <addr>", "replace this resource even if unchanged (repeatable)", collect, [])
     .addOption(new Option("--no-refresh", "skip observing the engines"))
-    .option("--allow-destroy <addr>", "allow deleting or replacing this protected resource (repeatable)", collect, [])
+    .option("--allow-destroy <addr>", "allow deleting or replacing this protected or data-holding resource (repeatable)", collect, [])
+    .option("--replace-foreign <addr>", "remove what holds this address's name though Berth did not make it, and make it again (repeatable)", collect, [])
     .action(async (planfile: string | undefined, flags) => run(flags, output, "Apply", planfile));
 
   withProjectFlags(program.command("destroy").description("destroy everything the state knows"))
     .option("--auto-approve", "do not ask for confirmation")
     .option("--parallelism <n>", "changes carried out at once", positiveInt, 10)
-    .option("--allow-destroy <addr>", "allow deleting this protected resource (repeatable)", collect, [])
+    .option("--allow-destroy <addr>", "allow deleting this protected or data-holding resource (repeatable)", collect, [])
+    .option("--volumes", "also delete the project's volumes and the data they hold")
     .action(async (flags) => run({ ...flags, target: [], replace: [], refresh: true }, output, "Destroy"));
 }
 
@@ -52,8 +56,12 @@ async function run(flags: ApplyFlags, output: Output, verb: "Apply" | "Destroy",
     lock = await ws.backend.lock(`berth ${verb.toLowerCase()}`);
     // Read again under the lock: another apply may have finished since the workspace opened.
     ws.state = await ws.backend.read();
-    const plan = planfile ? await savedPlan(ws, planfile) : await makePlan(ws, { ...flags, destroy: verb === "Destroy" });
+    const plan = planfile ? await savedPlan(ws, planfile) : await makePlan(ws, { ...flags, destroy: verb === "Destroy", destroyData: flags.volumes === true });
     refuseBlindChanges(plan);
+    if (plan.conflicts.length > 0) {
+      output.out(renderPlanText(plan, { color: output.color }));
+      refuseConflicts(plan);
+    }
     if (!hasChanges(plan)) {
       output.out(renderPlanText(plan, { color: output.color }));
       return;

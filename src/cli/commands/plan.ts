@@ -5,7 +5,7 @@ import { renderPlanJson } from "../../render/json-plan.js";
 import { joinMarkdownParts, renderPlanMarkdown } from "../../render/markdown-plan.js";
 import { renderPlanText } from "../../render/text-plan.js";
 import { ExitCode, collect } from "../exit.js";
-import { makePlan } from "../make-plan.js";
+import { makePlan, refuseConflicts } from "../make-plan.js";
 import type { Output } from "../output.js";
 import { writePlanFile } from "../plan-file.js";
 import { openWorkspace } from "../workspace.js";
@@ -40,14 +40,18 @@ export function registerPlanCommands(program: Command, output: Output): void {
     .option("--target <addr>", "plan only this resource and what it depends on (repeatable)", collect, [])
     .option("--replace <addr>", "replace this resource even if unchanged (repeatable)", collect, [])
     .option("--destroy", "plan destroying everything")
-    .option("--allow-destroy <addr>", "allow deleting or replacing this protected resource (repeatable)", collect, [])
+    .option("--allow-destroy <addr>", "allow deleting or replacing this protected or data-holding resource (repeatable)", collect, [])
+    .option("--replace-foreign <addr>", "plan removing what holds this address's name though Berth did not make it (repeatable)", collect, [])
+    .option("--volumes", "with --destroy: also delete the project's volumes")
     .action(async (flags) => {
       const ws = await openWorkspace(flags);
       try {
         printWarnings(ws.warnings, output);
-        const plan = await makePlan(ws, { refresh: flags.refresh, target: flags.target, replace: flags.replace, destroy: Boolean(flags.destroy), allowDestroy: flags.allowDestroy });
+        const plan = await makePlan(ws, { refresh: flags.refresh, target: flags.target, replace: flags.replace, destroy: Boolean(flags.destroy), allowDestroy: flags.allowDestroy, destroyData: Boolean(flags.volumes), replaceForeign: flags.replaceForeign });
         if (flags.out) await writePlanFile(flags.out, { templateFile: ws.template.file, destroy: Boolean(flags.destroy), plan });
         await showPlan(plan, flags, output);
+        // A plan apply would refuse is an error in CI too, after it was shown.
+        refuseConflicts(plan);
         if (flags.out) output.err(`Saved the plan to ${flags.out}. Apply exactly this plan with: berth apply ${flags.out}`);
         if (flags.detailedExitcode && hasChanges(plan)) throw new ExitCode(2);
       } finally {

@@ -12,7 +12,7 @@ import type { Actions, ResourceChange } from "../../../src/core/plan.js";
 import type { ApplyContext } from "../../../src/core/provider.js";
 import type { Attributes, DesiredResource } from "../../../src/core/types.js";
 import { isUserError, type UserError } from "../../../src/core/errors.js";
-import type { ContainerAttributes, NetworkAttributes } from "../../../providers/docker/attributes.js";
+import type { ContainerAttributes, NetworkAttributes, VolumeAttributes } from "../../../providers/docker/attributes.js";
 import { assertEngine, connectDocker, ignoreStatus } from "../../../providers/docker/client.js";
 import { DockerProvider } from "../../../providers/docker/docker-provider.js";
 
@@ -57,16 +57,17 @@ function webAttrs(index: number, overrides: Partial<ContainerAttributes> = {}): 
 }
 
 const networkAttrs: NetworkAttributes = { name: networkName, project };
+const logsVolumeAttrs: VolumeAttributes = { name: logsVolume, project, driver: "local", driver_opts: {}, labels: {}, external: false };
 
 function change(address: string, actions: Actions, before: object | null, after: object | null): ResourceChange {
   const index = /\[(\d+)\]$/.exec(address);
   return {
     address,
-    type: address.startsWith("network.") ? "network" : "container",
+    type: address.startsWith("network.") ? "network" : address.startsWith("volume.") ? "volume" : "container",
     provider: "docker",
-    name: address.startsWith("network.") ? "default" : "web",
+    name: address.startsWith("container.") ? "web" : address.replace(/^[a-z]+\./, ""),
     index: index ? Number(index[1]) : null,
-    service: address.startsWith("network.") ? null : "web",
+    service: address.startsWith("container.") ? "web" : null,
     actions,
     before: before as Attributes | null,
     after: after as Attributes | null,
@@ -232,6 +233,14 @@ describe("DockerProvider against the real engine", () => {
     recorded.set("network.default", created!);
   });
 
+  it("creates a volume labelled with the project, and takes over one that exists, data included", async () => {
+    const created = await provider.apply(change("volume.web_logs_1", ["create"], null, logsVolumeAttrs), applyContext());
+    expect(created).toEqual(logsVolumeAttrs);
+    const again = await provider.apply(change("volume.web_logs_1", ["create"], null, logsVolumeAttrs), applyContext());
+    expect(again).toEqual(logsVolumeAttrs);
+    recorded.set("volume.web_logs_1", created!);
+  });
+
   it("creates two replicas that publish on 127.0.0.1 and serve", async () => {
     const ctx = applyContext();
     const [first, second] = await Promise.all(
@@ -261,7 +270,7 @@ describe("DockerProvider against the real engine", () => {
       expect(info.HostConfig.PortBindings).toEqual({ "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] });
     }
     const volume = await docker.getVolume(logsVolume).inspect();
-    expect(volume.Labels).toEqual({ "berth.project": project });
+    expect(volume.Labels).toEqual({ "berth.project": project, "berth.volume": "web_logs_1" });
   });
 
   it("turns the engine refusing a container (host port taken) into E_DOCKER and leaves nothing behind", async () => {
@@ -276,7 +285,7 @@ describe("DockerProvider against the real engine", () => {
 
   it("refresh observes both replicas and the network with one list call each", async () => {
     const observed = await timed("refresh", () => refreshed());
-    expect([...observed.keys()].sort()).toEqual(["container.web[0]", "container.web[1]", "network.default"]);
+    expect([...observed.keys()].sort()).toEqual(["container.web[0]", "container.web[1]", "network.default", "volume.web_logs_1"]);
     const webImage = await imageId("berth/web:1");
     for (const i of [0, 1]) {
       expect(observed.get(`container.web[${i}]`)).toEqual({
@@ -432,7 +441,7 @@ describe("DockerProvider against the real engine", () => {
     expect((await projectContainers()).length).toBe(2);
   });
 
-  it("deletes every container, then the network and the project's volumes", async () => {
+  it("deletes every container, then the network; the volume only when its own deletion is planned", async () => {
     const ctx = applyContext();
     await Promise.all(
       [0, 1].map((i) => timed(`delete container ${i}`, () => provider.apply(change(`container.web[${i}]`, ["delete"], recorded.get(`container.web[${i}]`)!, null), ctx))),
@@ -441,6 +450,9 @@ describe("DockerProvider against the real engine", () => {
     expect(await provider.apply(change("container.web[0]", ["delete"], recorded.get("container.web[0]")!, null), ctx)).toBeNull();
     expect(await provider.apply(change("network.default", ["delete"], recorded.get("network.default")!, null), ctx)).toBeNull();
     expect(await provider.apply(change("network.default", ["delete"], recorded.get("network.default")!, null), ctx)).toBeNull();
+    // Removing the network left the volume and its data alone.
+    expect((await docker.getVolume(logsVolume).inspect()).Name).toBe(logsVolume);
+    expect(await provider.apply(change("volume.web_logs_1", ["delete"], recorded.get("volume.web_logs_1")!, null), ctx)).toBeNull();
 
     expect(await projectContainers()).toEqual([]);
     expect((await docker.listNetworks({ filters: { name: [networkName] } })).filter((n) => n.Name === networkName)).toEqual([]);

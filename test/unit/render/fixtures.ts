@@ -13,6 +13,7 @@ export const SECRETS = [DB_PASSWORD, API_TOKEN, SIGNING_KEY, "correct-horse", "9
 
 const PROVIDER: Record<ResourceType, ProviderName> = {
   network: "docker",
+  volume: "docker",
   container: "docker",
   route: "routing",
   upstream: "routing",
@@ -31,6 +32,8 @@ export function basePlan(changes: ResourceChange[], extra: Partial<Plan> = {}): 
     drift: [],
     gaps: [],
     warnings: [],
+    kept: [],
+    conflicts: [],
     ...extra,
   };
 }

@@ -78,7 +78,6 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
     ].join("\n");
     expect(await warningsOf(yaml)).toEqual([
       "docker-compose.yml:11:3: networks.front options are ignored: Berth connects every service to one project network (network.default)",
-      "docker-compose.yml:15:3: volumes.logs options are ignored: Berth lets Docker create named volumes with default options",
       "docker-compose.yml:17:1: unknown top-level key 'secrets' (ignored by Berth)",
     ]);
   });
