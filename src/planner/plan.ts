@@ -140,7 +140,7 @@ function conflictOf(d: DesiredResource, o: ObservedResource): Conflict {
     name,
     madeBy: o.foreign!.madeBy,
     resolution:
-      `adopt what runs with \`berth import\`, or remove it and let Berth make ${d.address} with --replace-foreign ${d.address}`,
+      `stop and remove it yourself (docker compose down, docker rm), or let Berth remove it and make ${d.address} with --replace-foreign ${d.address}`,
   };
 }
 

@@ -77,7 +77,7 @@ describe("planner: what Berth did not make is shown, never silently removed", ()
         type: "container",
         name: "p_db_1",
         madeBy: "made by docker compose 1.29.2, project p, service db",
-        resolution: "adopt what runs with `berth import`, or remove it and let Berth make container.db[0] with --replace-foreign container.db[0]",
+        resolution: "stop and remove it yourself (docker compose down, docker rm), or let Berth remove it and make container.db[0] with --replace-foreign container.db[0]",
       },
     ]);
     // Nothing in the plan deletes it.
