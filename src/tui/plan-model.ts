@@ -9,7 +9,9 @@ import type { Address } from "../core/types.js";
 import { palette } from "../render/color.js";
 import {
   NO_CHANGES,
+  conflictLine,
   driftHeadline,
+  keptLine,
   gapLine,
   maskPlan,
   planCountsLine,
@@ -73,7 +75,7 @@ export function createPlanModel(plan: Plan, color: boolean): PlanModel {
     for (const g of summaryGroups(plan).filter((s) => s.destructive)) {
       lines.push(`${pal.red(pal.bold(`${g.symbol} ${g.label} (${g.addresses.length}):`))} ${abbreviateList(g.addresses, HEADER_ADDRESSES)}`);
     }
-    const noticeCount = plan.warnings.length + plan.gaps.length + plan.drift.length;
+    const noticeCount = plan.warnings.length + plan.gaps.length + plan.drift.length + plan.kept.length + plan.conflicts.length;
     if (noticeCount > 0 && !masked) {
       lines.push(pal.dim(`${noticeCount} notice${noticeCount === 1 ? "" : "s"} (warnings, drift) — loading…`), "");
       return lines; // not cached: the notices come once the plan is masked
@@ -86,9 +88,11 @@ export function createPlanModel(plan: Plan, color: boolean): PlanModel {
 
   const noticeLines = (safe: Plan): string[] => {
     const notices = [
+      ...safe.conflicts.map((c) => pal.red(`Conflict: ${conflictLine(c)}`)),
       ...safe.warnings.map((w) => pal.yellow(formatDiagnostic(w))),
       ...safe.gaps.map((g) => pal.yellow(`Warning: ${gapLine(g)}`)),
       ...safe.drift.map((d) => `Note: ${driftHeadline(d)}`),
+      ...safe.kept.map((k) => `Kept: ${keptLine(k)}`),
     ];
     if (notices.length <= HEADER_NOTICES) return notices;
     const more = notices.length - HEADER_NOTICES;
