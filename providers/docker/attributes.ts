@@ -19,6 +19,15 @@ export interface HealthcheckAttr {
   start_period_seconds: number | null;
 }
 
+/** What a container records about one network it joins. */
+export interface NetworkAttachmentAttr {
+  aliases: string[];
+  ipv4_address: string | null;
+  ipv6_address: string | null;
+  /** Higher joins first; the first is the network the container is created on. */
+  priority: number;
+}
+
 export interface ContainerAttributes {
   [key: string]: unknown;
   /** Docker name: <project>_<service>_<i+1>. */
@@ -45,10 +54,10 @@ export interface ContainerAttributes {
   expose: number[];
   /** As written ("/host:/ctr", "name:/ctr"), plus "<project>_<service>_logs_<n>:<path>" for aliyun.logs. */
   volumes: string[];
-  /** The project network the container joins. */
-  network: string;
-  /** DNS aliases on the project network: service, <service>_<i+1>, link aliases. */
-  aliases: string[];
+  /** Docker's NetworkMode when the container shares a stack (host, none, container:<name>); null: it joins `networks`. */
+  network_mode: string | null;
+  /** Docker network name → DNS aliases (service, <service>_<i+1>, link aliases, declared ones) and fixed addresses. */
+  networks: Record<string, NetworkAttachmentAttr>;
   healthcheck: HealthcheckAttr | null;
   /** Desired: true. Observed false = stopped outside Berth, started in place. */
   running: boolean;
@@ -72,9 +81,18 @@ export interface ContainerAttributes {
 
 export interface NetworkAttributes {
   [key: string]: unknown;
-  /** <project>_default */
+  /** <project>_<key> unless `name:`; external ones as written. */
   name: string;
   project: string;
+  /** Options appear only when the template sets them. */
+  external?: boolean;
+  driver?: string;
+  driver_opts?: Record<string, string>;
+  ipam?: { driver: string | null; config: { subnet: string | null; ip_range: string | null; gateway: string | null; aux_addresses: Record<string, string> }[]; options: Record<string, string> };
+  internal?: boolean;
+  attachable?: boolean;
+  enable_ipv6?: boolean;
+  labels?: Record<string, string>;
   network_id?: string | null;
 }
 

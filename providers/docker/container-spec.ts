@@ -2,7 +2,7 @@ import { homedir } from "node:os";
 import { resolve } from "node:path";
 import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
-import type { ContainerAttributes, HealthcheckAttr, PortAttr } from "./attributes.js";
+import type { ContainerAttributes, HealthcheckAttr, NetworkAttachmentAttr, PortAttr } from "./attributes.js";
 import { LABEL_CONFIG_HASH, LABEL_INDEX, LABEL_PROJECT, LABEL_SERVICE } from "./attributes.js";
 
 /** Marks the replacement started beside a routed replica until it takes the canonical name. */
@@ -49,11 +49,31 @@ export function containerSpec(attrs: ContainerAttributes, opts: SpecOptions): Co
       RestartPolicy: restartPolicyOf(attrs.restart, opts.address),
       ExtraHosts: attrs.extra_hosts,
       Binds: volumes.flatMap((v) => (v.kind === "anonymous" ? [] : [v.bind])),
-      NetworkMode: attrs.network,
+      NetworkMode: attrs.network_mode ?? primaryNetwork(attrs) ?? "none",
     },
-    NetworkingConfig: { EndpointsConfig: { [attrs.network]: { Aliases: attrs.aliases } } },
+    NetworkingConfig: { EndpointsConfig: endpoints(attrs) },
   };
   return { create };
+}
+
+/** Networks in the order the container joins them: priority, then name (compose's rule). */
+export function networksInOrder(attrs: ContainerAttributes): [string, NetworkAttachmentAttr][] {
+  return Object.entries(attrs.networks).sort(([a, x], [b, y]) => y.priority - x.priority || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function primaryNetwork(attrs: ContainerAttributes): string | undefined {
+  return networksInOrder(attrs)[0]?.[0];
+}
+
+/** Every network at create (the engine's API takes several since 1.44), aliases and fixed addresses with each. */
+function endpoints(attrs: ContainerAttributes): Record<string, Docker.EndpointSettings> {
+  if (attrs.network_mode) return {};
+  const out: Record<string, Docker.EndpointSettings> = {};
+  for (const [name, a] of networksInOrder(attrs)) {
+    const ipam = a.ipv4_address || a.ipv6_address ? { IPAMConfig: { IPv4Address: a.ipv4_address ?? undefined, IPv6Address: a.ipv6_address ?? undefined } } : {};
+    out[name] = { Aliases: a.aliases, ...ipam };
+  }
+  return out;
 }
 
 export function containerLabels(attrs: ContainerAttributes, temporary: boolean): Record<string, string> {

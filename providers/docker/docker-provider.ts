@@ -5,13 +5,14 @@ import type { ApplyContext, Provider, RefreshContext } from "../../src/core/prov
 import type { Attributes, DesiredResource, ObservedResource } from "../../src/core/types.js";
 import type { ContainerAttributes, NetworkAttributes } from "./attributes.js";
 import { LABEL_CONFIG_HASH, LABEL_INDEX, LABEL_PROJECT, LABEL_SERVICE } from "./attributes.js";
-import { connectDocker, engineStatus, ignoreStatus, withEngine } from "./client.js";
+import { connectDocker, ignoreStatus, withEngine } from "./client.js";
 import { LABEL_TEMPORARY, TEMPORARY_SUFFIX, hasHealthcheck, publishedPorts, restartPolicyOf } from "./container-spec.js";
 import { createAndStart, removeContainer, stopAndRemove } from "./containers.js";
 import { ensureImage, indexImages, lookupImageId } from "./images.js";
 import { waitUntilReady } from "./readiness.js";
 import { dockerSchema } from "./schema.js";
 import { madeBy } from "./foreign.js";
+import { applyNetwork, checkExternalNetworks, observeNetworks } from "./networks.js";
 import { applyVolume, checkExternalVolumes, observeVolumes } from "./volumes.js";
 
 export interface DockerProviderOptions {
@@ -21,8 +22,6 @@ export interface DockerProviderOptions {
   /** Seconds a create-before-destroy replacement gets to become ready. */
   readyTimeoutSeconds?: number;
 }
-
-const NETWORK_ADDRESS = "network.default";
 
 /** Containers and the project network, on one Docker engine. */
 export class DockerProvider implements Provider {
@@ -50,24 +49,14 @@ export class DockerProvider implements Provider {
       const [containers, holdingNames, networks, volumes] = await Promise.all([
         this.docker.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${ctx.project}`] } }),
         listHoldingNames(this.docker, [...wantedContainers.keys()]),
-        this.docker.listNetworks({ filters: { name: [networkNameOf(ctx.project)] } }),
+        observeNetworks(this.docker, ctx.project, ctx.desired),
         observeVolumes(this.docker, ctx.project, ctx.desired),
       ]);
       const leftovers = containers.filter(isLeftoverTemporary);
       await Promise.all(leftovers.map((c) => removeContainer(this.docker, c.Id)));
       const observed = containers.filter((c) => !isLeftoverTemporary(c)).flatMap(observeContainer);
       observed.push(...foreignContainers(holdingNames, wantedContainers, ctx.project));
-      // The name filter matches substrings: only the exact name is the project's network.
-      const network = networks.find((n) => n.Name === networkNameOf(ctx.project));
-      if (network) {
-        const ours = network.Labels?.[LABEL_PROJECT] === ctx.project;
-        observed.push({
-          address: NETWORK_ADDRESS,
-          type: "network",
-          attributes: { name: network.Name, network_id: network.Id },
-          ...(ours ? {} : { foreign: { madeBy: madeBy(network.Labels) } }),
-        });
-      }
+      observed.push(...networks);
       observed.push(...volumes);
       return observed;
     });
@@ -75,7 +64,7 @@ export class DockerProvider implements Provider {
 
   /** Fill each container's image_id from one image list: a rebuilt tag then plans as a replacement. */
   async resolveDesired(desired: DesiredResource[]): Promise<DesiredResource[]> {
-    await withEngine(this.docker, () => checkExternalVolumes(this.docker, desired));
+    await withEngine(this.docker, () => Promise.all([checkExternalVolumes(this.docker, desired), checkExternalNetworks(this.docker, desired)]));
     if (!desired.some((r) => r.type === "container")) return desired.map((r) => ({ ...r }));
     const byRef = await withEngine(this.docker, async () => indexImages(await this.docker.listImages()));
     return desired.map((r) => {
@@ -114,7 +103,7 @@ export class DockerProvider implements Provider {
       this.docker,
       () =>
         change.type === "network"
-          ? this.applyNetwork(change, ctx)
+          ? applyNetwork(this.docker, change, ctx.project)
           : change.type === "volume"
             ? applyVolume(this.docker, change, ctx.project)
             : this.applyContainer(change, ctx),
@@ -124,55 +113,6 @@ export class DockerProvider implements Provider {
 
   async close(): Promise<void> {
     // Every call opens its own connection on the socket: nothing is held between calls.
-  }
-
-  private async applyNetwork(change: ResourceChange, ctx: ApplyContext): Promise<Attributes | null> {
-    const before = change.before as NetworkAttributes | null;
-    const after = change.after as NetworkAttributes | null;
-    switch (change.actions[0]) {
-      case "no-op":
-        return change.before;
-      case "update":
-        // Nothing about a network changes in place; keep what exists.
-        return asAttributes({ ...required(after, change), network_id: before?.network_id ?? null });
-      default:
-        if (hasAction(change, "delete") && before) await this.deleteNetwork(before, ctx);
-        return hasAction(change, "create") && after ? this.createNetwork(after) : null;
-    }
-  }
-
-  /** A network of that name already there (an earlier run, a crashed apply) is adopted. */
-  private async createNetwork(after: NetworkAttributes): Promise<Attributes> {
-    let networkId = await this.findNetworkId(after.name);
-    if (!networkId) {
-      try {
-        const network = await this.docker.createNetwork({
-          Name: after.name,
-          Driver: "bridge",
-          CheckDuplicate: true,
-          Labels: { [LABEL_PROJECT]: after.project },
-        });
-        networkId = network.id;
-      } catch (e) {
-        if (engineStatus(e) !== 409) throw e;
-        networkId = await this.findNetworkId(after.name); // created meanwhile by someone else
-        if (!networkId) throw e;
-      }
-    }
-    return asAttributes({ ...after, network_id: networkId });
-  }
-
-  private async findNetworkId(name: string): Promise<string | null> {
-    const networks = await this.docker.listNetworks({ filters: { name: [name] } });
-    return networks.find((n) => n.Name === name)?.Id ?? null;
-  }
-
-  /** Volumes are resources of their own: removing the network never touches them. */
-  private async deleteNetwork(before: NetworkAttributes, _ctx: ApplyContext): Promise<void> {
-    if (before.network_id) await ignoreStatus([404], () => this.docker.getNetwork(before.network_id!).remove());
-    // The recorded ID may be stale (the network was re-made outside Berth): the name is the project's.
-    const sameName = await this.findNetworkId(before.name);
-    if (sameName) await ignoreStatus([404], () => this.docker.getNetwork(sameName).remove());
   }
 
   private async applyContainer(change: ResourceChange, ctx: ApplyContext): Promise<Attributes | null> {
@@ -271,10 +211,6 @@ export class DockerProvider implements Provider {
 }
 
 // ------------------------------------------------------------------ helpers
-
-function networkNameOf(project: string): string {
-  return `${project}_default`;
-}
 
 /** The new side of an interrupted create-before-destroy: never renamed, so still `_next`. */
 function isLeftoverTemporary(c: Docker.ContainerInfo): boolean {

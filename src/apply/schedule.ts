@@ -1,6 +1,5 @@
 import { hasAction, isNoOp, type ResourceChange } from "../core/plan.js";
 import type { Address } from "../core/types.js";
-import { NETWORK_ADDRESS } from "../model/addresses.js";
 
 /**
  * For each change, the changes that must finish first. Creations and updates follow the
@@ -28,10 +27,12 @@ export function prerequisites(changes: readonly ResourceChange[]): Map<Address, 
     if (!isPureDelete(c) || c.type !== "container") continue;
     for (const r of steps) if ((r.type === "upstream" || r.type === "route") && !isPureDelete(r)) before.get(c.address)!.add(r.address);
   }
-  // The network goes last when it goes: orphans carry no recorded dependencies.
-  const networkDelete = byAddress.get(NETWORK_ADDRESS);
-  if (networkDelete && isPureDelete(networkDelete)) {
-    for (const c of steps) if (c !== networkDelete && isPureDelete(c)) before.get(NETWORK_ADDRESS)!.add(c.address);
+  // Shared resources (networks, volumes: no service of their own) go last when they go: an
+  // orphan container on them carries no recorded dependencies to say so.
+  const isShared = (c: ResourceChange) => c.service === null;
+  for (const shared of steps) {
+    if (!isShared(shared) || !isPureDelete(shared)) continue;
+    for (const c of steps) if (!isShared(c) && isPureDelete(c)) before.get(shared.address)!.add(c.address);
   }
   return new Map([...before].map(([k, v]) => [k, [...v].sort()]));
 }

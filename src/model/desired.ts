@@ -3,12 +3,10 @@ import type { Address, Attributes, DesiredResource } from "../core/types.js";
 import type { RouteSpec, ServiceSpec, Template } from "../template/types.js";
 import type { ContainerAttributes, HealthcheckAttr, PortAttr } from "../../providers/docker/attributes.js";
 import {
-  NETWORK_ADDRESS,
   compareAddresses,
   containerAddress,
   containerName,
   discoveryAddress,
-  networkName,
   routeAddress,
   upstreamAddress,
 } from "./addresses.js";
@@ -16,6 +14,7 @@ import { canonicalJson, sha256 } from "./config-hash.js";
 import { findCycle } from "./cycles.js";
 import { linkEnvironment } from "./link-env.js";
 import { sensitiveValues } from "./sensitive.js";
+import { attachmentsOf, containerNetworks, networkAddress, networkModeOf, projectNetworks, type ProjectNetworks } from "./networks.js";
 import { logsVolumeKey, mountWithDockerName, projectVolumes, volumeDependencies } from "./volumes.js";
 
 export interface ModelOptions {
@@ -53,24 +52,13 @@ export interface DesiredModel {
 export function buildDesired(template: Template, opts: ModelOptions): DesiredModel {
   checkCycles(template);
   const byName = new Map(template.services.map((s) => [s.name, s]));
-  const resources: DesiredResource[] = [
-    {
-      address: NETWORK_ADDRESS,
-      type: "network",
-      provider: "docker",
-      name: "default",
-      index: null,
-      service: null,
-      attributes: { name: networkName(opts.project), project: opts.project },
-      dependsOn: [],
-    },
-  ];
+  const networks = projectNetworks(template, opts.project);
   const volumes = projectVolumes(template, opts.project);
-  resources.push(...volumes.resources);
+  const resources: DesiredResource[] = [...networks.resources, ...volumes.resources];
   const linkAliases = linkAliasesByService(template.services);
   for (const spec of template.services) {
-    const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? [], volumes.dockerName);
-    for (let i = 0; i < spec.aliyun.scale; i++) resources.push(containerResource(spec, i, shared, opts));
+    const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? [], volumes.dockerName, networks);
+    for (let i = 0; i < spec.aliyun.scale; i++) resources.push(containerResource(spec, i, shared, opts, networks));
   }
   resources.push(...routingResources(template.services));
   if (opts.discovery) resources.push(...template.services.map((s) => discoveryResource(s, opts)));
@@ -88,7 +76,8 @@ function checkCycles(template: Template): void {
 }
 
 function serviceDeps(spec: ServiceSpec): string[] {
-  return [...new Set([...spec.links.map((l) => l.service), ...spec.dependsOn, ...spec.aliyun.depends])].sort();
+  const sharesStackOf = spec.networkMode?.kind === "service" ? [spec.networkMode.service] : [];
+  return [...new Set([...spec.links.map((l) => l.service), ...spec.dependsOn, ...spec.aliyun.depends, ...sharesStackOf])].sort();
 }
 
 /** What every replica of a service has in common: computed once, not once per replica. */
@@ -104,6 +93,7 @@ interface SharedFacts {
   sensitiveValues: Record<string, string>;
   linkAliases: string[];
   dependsOn: Address[];
+  networksDigest: string;
   /** Digest of the attributes every replica shares, filled by the first replica. */
   commonHash?: string;
 }
@@ -114,6 +104,7 @@ function sharedContainerFacts(
   opts: ModelOptions,
   linkAliases: string[],
   volumeNames: ReadonlyMap<string, string>,
+  networks: ProjectNetworks,
 ): SharedFacts {
   return {
     environment: environmentOf(spec, byName, opts),
@@ -140,11 +131,17 @@ function sharedContainerFacts(
     rollout: { create_before_destroy: spec.aliyun.routes.length > 0, parallelism: spec.aliyun.parallelism },
     sensitiveValues: sensitiveValues(spec, opts.env ?? {}),
     linkAliases,
-    dependsOn: [NETWORK_ADDRESS, ...volumeDependencies(spec), ...serviceDeps(spec).flatMap((d) => replicaAddresses(byName.get(d)))],
+    dependsOn: [
+      ...attachmentsOf(spec).map((a) => networkAddress(a.key)),
+      ...volumeDependencies(spec),
+      ...serviceDeps(spec).flatMap((d) => replicaAddresses(byName.get(d))),
+    ],
+    // A network made again (new options) takes its containers with it: Docker cannot move them.
+    networksDigest: sha256(canonicalJson(attachmentsOf(spec).map((a) => networks.attributesOf.get(a.key)!))),
   };
 }
 
-function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts, opts: ModelOptions): DesiredResource {
+function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts, opts: ModelOptions, networks: ProjectNetworks): DesiredResource {
   const attrs: ContainerAttributes = {
     name: containerName(opts.project, spec.name, index),
     project: opts.project,
@@ -164,8 +161,8 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     ports: shared.ports,
     expose: shared.expose,
     volumes: shared.volumes,
-    network: networkName(opts.project),
-    aliases: [...new Set([spec.name, `${spec.name}_${index + 1}`, ...shared.linkAliases])].sort(),
+    network_mode: networkModeOf(spec, opts.project),
+    networks: containerNetworks(spec, index, shared.linkAliases, networks),
     healthcheck: shared.healthcheck,
     running: true,
     rollout: shared.rollout,
@@ -175,10 +172,10 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
   // The hash is a label Docker cannot change later: it digests only what forces a new container.
   // What replicas share is digested once per service; each replica adds what is its own.
   if (shared.commonHash === undefined) {
-    const { running, image_id, rollout, restart, config_hash, name, index: _index, aliases, ...common } = attrs;
-    shared.commonHash = sha256(canonicalJson(common));
+    const { running, image_id, rollout, restart, config_hash, name, index: _index, networks: _networks, ...common } = attrs;
+    shared.commonHash = sha256(`${canonicalJson(common)}\n${shared.networksDigest}`);
   }
-  attrs.config_hash = sha256(`${shared.commonHash}\n${attrs.name}\n${index}\n${attrs.aliases.join(",")}`).slice(0, 16);
+  attrs.config_hash = sha256(`${shared.commonHash}\n${attrs.name}\n${index}\n${canonicalJson(attrs.networks as unknown as Attributes)}`).slice(0, 16);
   return {
     address: containerAddress(spec.name, index),
     type: "container",

@@ -11,6 +11,7 @@ import { readService } from "./service.js";
 import { SourceText } from "./source-text.js";
 import { readTopLevel } from "./top-level.js";
 import { checkVolumeReferences } from "./top-level-volumes.js";
+import { checkNetworkReferences } from "./top-level-networks.js";
 import type { LoadOptions, Template } from "./types.js";
 
 export { readDotenv } from "./dotenv.js";
@@ -52,8 +53,9 @@ function readTemplate(ctx: LoadContext): Omit<Template, "warnings"> | null {
   const drafts = top.services.map((s) => readService(ctx, s.name, s.nameLoc, s.value));
   checkAcrossServices(ctx, drafts);
   checkVolumeReferences(ctx, drafts, top.volumes, top.format);
+  checkNetworkReferences(ctx, drafts, top.networks);
   const services = drafts.map((d) => d.spec).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { file: ctx.source.file, dir: ctx.settings.dir, name: top.name, services, volumes: top.volumes, format: top.format, hash: templateHash(ctx) };
+  return { file: ctx.source.file, dir: ctx.settings.dir, name: top.name, services, volumes: top.volumes, networks: top.networks, format: top.format, hash: templateHash(ctx) };
 }
 
 /** yaml accepts an alias to an anchor that does not exist; compose does not, and nor do we. */

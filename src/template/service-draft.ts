@@ -5,7 +5,7 @@ import type { AliyunSpec, ServiceSpec } from "./types.js";
 
 /** A reference from one service to another, kept with where it was written for the semantic checks. */
 export interface ServiceReference {
-  kind: "links" | "depends_on" | "aliyun.depends";
+  kind: "links" | "depends_on" | "aliyun.depends" | "network_mode";
   service: string;
   loc: SourceLoc;
 }
@@ -77,6 +77,8 @@ export function newDraft(name: string, loc: SourceLoc): ServiceDraft {
       labels: {},
       restart: null,
       volumes: [],
+      networks: null,
+      networkMode: null,
       dependsOn: [],
       healthcheck: null,
       hostname: null,

@@ -11,6 +11,7 @@ import { readDependsOn, readExtraHosts, readLinks } from "./keys-references.js";
 import { readDeploy, readScale } from "./keys-scale.js";
 import { readContainerName, readHostname, readImage, readRestart, readUser, readWorkingDir } from "./keys-text.js";
 import { readVolumes } from "./keys-volumes.js";
+import { readNetworkMode, readNetworks } from "./keys-networks.js";
 import type { LoadContext, YamlNode } from "./load-context.js";
 import { settleScale } from "./scale.js";
 import { newDraft, type KeyReader, type ServiceDraft } from "./service-draft.js";
@@ -39,8 +40,8 @@ const KEY_READERS: Record<string, KeyReader> = {
   container_name: readContainerName,
   scale: readScale,
   deploy: readDeploy,
-  networks: (input) =>
-    input.ctx.warn("W_IGNORED", "networks is ignored: Berth connects every service to one project network (network.default)", input.keyLoc),
+  networks: readNetworks,
+  network_mode: readNetworkMode,
 };
 
 const SERVICE_NAME = /^[a-zA-Z0-9._-]+$/;

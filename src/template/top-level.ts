@@ -2,7 +2,8 @@ import { isMap } from "yaml";
 import type { SourceLoc } from "../core/errors.js";
 import type { LoadContext, YamlNode } from "./load-context.js";
 import { readVolumeDecls } from "./top-level-volumes.js";
-import type { VolumeDecl } from "./types.js";
+import { readNetworkDecls } from "./top-level-networks.js";
+import type { NetworkDecl, VolumeDecl } from "./types.js";
 import { describe, isNullNode, mapEntries, scalarText, type MapEntry } from "./yaml-nodes.js";
 
 /** A service as found at the top of the template, not yet read. */
@@ -16,6 +17,7 @@ export interface TopLevel {
   name: string | null;
   services: ServiceEntry[];
   volumes: VolumeDecl[];
+  networks: NetworkDecl[];
   format: "v1" | "services";
 }
 
@@ -35,7 +37,7 @@ export function readTopLevel(ctx: LoadContext, root: YamlNode): TopLevel | null 
   }
   const entries = mapEntries(ctx, root);
   const isServicesFormat = entries.some((e) => e.key === "services" || e.key === "version");
-  const top = isServicesFormat ? readServicesFormat(ctx, entries) : { name: null, services: entries.filter((e) => !e.key.startsWith("x-")).map(toService), volumes: [], format: "v1" as const };
+  const top = isServicesFormat ? readServicesFormat(ctx, entries) : { name: null, services: entries.filter((e) => !e.key.startsWith("x-")).map(toService), volumes: [], networks: [], format: "v1" as const };
   if (top?.services.length === 0) ctx.error("E_NO_SERVICES", "the template defines no services", ctx.loc(root));
   return top;
 }
@@ -46,7 +48,7 @@ function toService(entry: MapEntry): ServiceEntry {
 
 /** null when `services:` itself is wrong (already reported). */
 function readServicesFormat(ctx: LoadContext, entries: MapEntry[]): TopLevel | null {
-  const top: TopLevel = { name: null, services: [], volumes: [], format: "services" };
+  const top: TopLevel = { name: null, services: [], volumes: [], networks: [], format: "services" };
   let servicesValid = true;
   if (!entries.some((e) => e.key === "services")) ctx.error("E_TYPE", "a template with version: needs a services: map", entries[0].keyLoc);
   for (const entry of entries) {
@@ -58,7 +60,7 @@ function readServicesFormat(ctx: LoadContext, entries: MapEntry[]): TopLevel | n
     else if (entry.key === "name") top.name = readName(ctx, entry);
     else if (entry.key === "version") readVersion(ctx, entry);
     else if (entry.key === "volumes") top.volumes = readVolumeDecls(ctx, entry);
-    else if (entry.key === "networks") warnIfUsed(ctx, entry);
+    else if (entry.key === "networks") top.networks = readNetworkDecls(ctx, entry);
     else if (!entry.key.startsWith("x-")) ctx.warn("W_UNKNOWN_KEY", `unknown top-level key '${entry.key}' (ignored by Berth)`, entry.keyLoc);
   }
   return servicesValid ? top : null;
@@ -82,18 +84,4 @@ function readName(ctx: LoadContext, entry: MapEntry): string | null {
 
 function readVersion(ctx: LoadContext, entry: MapEntry): void {
   if (scalarText(entry.value) === undefined) ctx.error("E_TYPE", `version must be a string like '3.8', got ${describe(entry.value)}`, entry.valueLoc);
-}
-
-/** Berth puts every container on one project network, so declarations here change nothing: say so rather than pretend. */
-function warnIfUsed(ctx: LoadContext, entry: MapEntry): void {
-  if (isNullNode(entry.value)) return;
-  if (!isMap(entry.value)) {
-    ctx.error("E_TYPE", `${entry.key} must be a map, got ${describe(entry.value)}`, entry.valueLoc);
-    return;
-  }
-  for (const declared of mapEntries(ctx, entry.value)) {
-    if (isNullNode(declared.value) || (isMap(declared.value) && declared.value.items.length === 0)) continue;
-    const what = "Berth connects every service to one project network (network.default)";
-    ctx.warn("W_IGNORED", `${entry.key}.${declared.key} options are ignored: ${what}`, declared.keyLoc);
-  }
 }

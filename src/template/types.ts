@@ -10,6 +10,8 @@ export interface Template {
   name: string | null;
   /** Services sorted by name. */
   services: ServiceSpec[];
+  /** Top-level `networks:` declarations, sorted by key. */
+  networks: NetworkDecl[];
   /** Top-level `volumes:` declarations, sorted by key (the v1 flat format has none). */
   volumes: VolumeDecl[];
   /** v1: services at the top (the article's format); services: the later format with `services:`. */
@@ -32,6 +34,47 @@ export interface VolumeDecl {
   labels: Record<string, string>;
   loc: SourceLoc;
 }
+
+/** One address pool of a network's ipam.config (snake_case: it is recorded as written). */
+export interface IpamPool {
+  subnet: string | null;
+  ip_range: string | null;
+  gateway: string | null;
+  aux_addresses: Record<string, string>;
+}
+
+/** One entry of the top-level `networks:` map. */
+export interface NetworkDecl {
+  key: string;
+  /** `name:`: the Docker name instead of <project>_<key>. */
+  name: string | null;
+  external: boolean;
+  driver: string | null;
+  driverOpts: Record<string, string>;
+  ipam: { driver: string | null; config: IpamPool[]; options: Record<string, string> } | null;
+  internal: boolean;
+  attachable: boolean;
+  enableIpv6: boolean;
+  labels: Record<string, string>;
+  loc: SourceLoc;
+}
+
+/** A service's place on one network. */
+export interface ServiceNetwork {
+  key: string;
+  aliases: string[];
+  ipv4Address: string | null;
+  ipv6Address: string | null;
+  /** Higher joins first (compose's priority): the first network is the container's primary one. */
+  priority: number;
+  loc: SourceLoc;
+}
+
+/** `network_mode:` the container shares another network stack instead of joining project networks. */
+export type NetworkMode =
+  | { kind: "host" | "none" | "bridge" }
+  | { kind: "service"; service: string }
+  | { kind: "container"; container: string };
 
 export type Protocol = "tcp" | "udp";
 
@@ -121,6 +164,9 @@ export interface ServiceSpec {
   labels: Record<string, string>;
   restart: string | null;
   volumes: string[];
+  /** `networks:` as written; null when not written (the service joins the project's default network). */
+  networks: ServiceNetwork[] | null;
+  networkMode: NetworkMode | null;
   dependsOn: string[];
   healthcheck: Healthcheck | null;
   hostname: string | null;

@@ -31,7 +31,6 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
       "  web:",
       "    image: a",
       "    container_name: my-web",
-      "    networks: [front]",
       "    deploy:",
       "      replicas: 2",
       "      resources: {}",
@@ -46,10 +45,9 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
     ].join("\n");
     expect(await warningsOf(yaml)).toEqual([
       "docker-compose.yml:4:5: container_name is ignored: Berth names containers itself (<project>_<service>_<n>) so replicas and projects never collide",
-      "docker-compose.yml:5:5: networks is ignored: Berth connects every service to one project network (network.default)",
-      "docker-compose.yml:8:7: deploy.resources is not used by Berth (ignored): only deploy.replicas is",
-      "docker-compose.yml:11:7: healthcheck.start_interval is not used by Berth (ignored)",
-      "docker-compose.yml:15:7: build.target is not used by Berth (ignored)",
+      "docker-compose.yml:7:7: deploy.resources is not used by Berth (ignored): only deploy.replicas is",
+      "docker-compose.yml:10:7: healthcheck.start_interval is not used by Berth (ignored)",
+      "docker-compose.yml:14:7: build.target is not used by Berth (ignored)",
     ]);
   });
 
@@ -77,7 +75,6 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
       "",
     ].join("\n");
     expect(await warningsOf(yaml)).toEqual([
-      "docker-compose.yml:11:3: networks.front options are ignored: Berth connects every service to one project network (network.default)",
       "docker-compose.yml:17:1: unknown top-level key 'secrets' (ignored by Berth)",
     ]);
   });
