@@ -19,9 +19,10 @@ export interface SpecOptions {
   address: string;
 }
 
-/** What to ask the engine for. */
+/** What to ask the engine for: the create call (on the primary network), then the other networks to join before start. */
 export interface ContainerSpec {
   create: Docker.ContainerCreateOptions;
+  connect: { network: string; endpoint: Docker.EndpointSettings }[];
 }
 
 /** ContainerAttributes → the engine's create options. Pure: no I/O. */
@@ -51,9 +52,10 @@ export function containerSpec(attrs: ContainerAttributes, opts: SpecOptions): Co
       Binds: volumes.flatMap((v) => (v.kind === "anonymous" ? [] : [v.bind])),
       NetworkMode: attrs.network_mode ?? primaryNetwork(attrs) ?? "none",
     },
-    NetworkingConfig: { EndpointsConfig: endpoints(attrs) },
+    NetworkingConfig: { EndpointsConfig: Object.fromEntries(endpoints(attrs).slice(0, 1)) },
   };
-  return { create };
+  // The engine takes one network at create before API 1.44: the others are joined before start.
+  return { create, connect: endpoints(attrs).slice(1).map(([network, endpoint]) => ({ network, endpoint })) };
 }
 
 /** Networks in the order the container joins them: priority, then name (compose's rule). */
@@ -65,15 +67,13 @@ function primaryNetwork(attrs: ContainerAttributes): string | undefined {
   return networksInOrder(attrs)[0]?.[0];
 }
 
-/** Every network at create (the engine's API takes several since 1.44), aliases and fixed addresses with each. */
-function endpoints(attrs: ContainerAttributes): Record<string, Docker.EndpointSettings> {
-  if (attrs.network_mode) return {};
-  const out: Record<string, Docker.EndpointSettings> = {};
-  for (const [name, a] of networksInOrder(attrs)) {
+/** Every network in joining order, aliases and fixed addresses with each. */
+function endpoints(attrs: ContainerAttributes): [string, Docker.EndpointSettings][] {
+  if (attrs.network_mode) return [];
+  return networksInOrder(attrs).map(([name, a]) => {
     const ipam = a.ipv4_address || a.ipv6_address ? { IPAMConfig: { IPv4Address: a.ipv4_address ?? undefined, IPv6Address: a.ipv6_address ?? undefined } } : {};
-    out[name] = { Aliases: a.aliases, ...ipam };
-  }
-  return out;
+    return [name, { Aliases: a.aliases, ...ipam }];
+  });
 }
 
 export function containerLabels(attrs: ContainerAttributes, temporary: boolean): Record<string, string> {

@@ -28,6 +28,7 @@ export async function createAndStart(docker: Docker, attrs: ContainerAttributes,
   const spec = containerSpec(attrs, opts);
   const container = await createNamed(docker, spec.create, opts.address);
   try {
+    for (const { network, endpoint } of spec.connect) await docker.getNetwork(network).connect({ Container: container.id, EndpointConfig: endpoint });
     if (attrs.running !== false) await container.start();
     const info = await container.inspect();
     return { container, containerId: info.Id, imageId: info.Image, published: publishedPorts(info) };
