@@ -28,6 +28,15 @@ export interface NetworkAttachmentAttr {
   priority: number;
 }
 
+/** A file written into the container before it starts (a compose secret or config). */
+export interface FileAttr {
+  /** "secret:<name>" (content in sensitive_values) or "config:<name>" (content in config_contents). */
+  source: string;
+  uid: string | null;
+  gid: string | null;
+  mode: number;
+}
+
 export interface ContainerAttributes {
   [key: string]: unknown;
   /** Docker name: <project>_<service>_<i+1>. */
@@ -71,6 +80,10 @@ export interface ContainerAttributes {
    * ${DB_PASSWORD}, values marked with berth.sensitive): every output masks and scrubs them.
    */
   sensitive_values: Record<string, string>;
+  /** Path in the container → the secret or config written there before start. */
+  files: Record<string, FileAttr>;
+  /** Config name → its content (secrets' contents are among sensitive_values). */
+  config_contents: Record<string, string>;
   /** sha256 of every attribute that forces replacement (not running, restart, image_id, rollout): the berth.config-hash label. */
   config_hash: string;
   /** Computed by apply. */

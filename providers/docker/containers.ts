@@ -2,6 +2,7 @@ import type Docker from "dockerode";
 import type { ContainerAttributes } from "./attributes.js";
 import { UserError } from "../../src/core/errors.js";
 import { engineStatus, ignoreStatus } from "./client.js";
+import { writeContainerFiles } from "./container-files.js";
 import { containerSpec, publishedPorts } from "./container-spec.js";
 
 /** What the engine assigned a started container. */
@@ -29,6 +30,7 @@ export async function createAndStart(docker: Docker, attrs: ContainerAttributes,
   const container = await createNamed(docker, spec.create, opts.address);
   try {
     for (const { network, endpoint } of spec.connect) await docker.getNetwork(network).connect({ Container: container.id, EndpointConfig: endpoint });
+    await writeContainerFiles(container, attrs);
     if (attrs.running !== false) await container.start();
     const info = await container.inspect();
     return { container, containerId: info.Id, imageId: info.Image, published: publishedPorts(info) };

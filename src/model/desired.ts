@@ -13,6 +13,7 @@ import {
 import { canonicalJson, sha256 } from "./config-hash.js";
 import { findCycle } from "./cycles.js";
 import { linkEnvironment } from "./link-env.js";
+import { serviceFiles } from "./files.js";
 import { sensitiveValues } from "./sensitive.js";
 import { attachmentsOf, containerNetworks, networkAddress, networkModeOf, projectNetworks, type ProjectNetworks } from "./networks.js";
 import { logsVolumeKey, mountWithDockerName, projectVolumes, volumeDependencies } from "./volumes.js";
@@ -57,7 +58,7 @@ export function buildDesired(template: Template, opts: ModelOptions): DesiredMod
   const resources: DesiredResource[] = [...networks.resources, ...volumes.resources];
   const linkAliases = linkAliasesByService(template.services);
   for (const spec of template.services) {
-    const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? [], volumes.dockerName, networks);
+    const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? [], volumes.dockerName, networks, template.files);
     for (let i = 0; i < spec.aliyun.scale; i++) resources.push(containerResource(spec, i, shared, opts, networks));
   }
   resources.push(...routingResources(template.services));
@@ -91,6 +92,8 @@ interface SharedFacts {
   healthcheck: HealthcheckAttr | null;
   rollout: ContainerAttributes["rollout"];
   sensitiveValues: Record<string, string>;
+  files: ContainerAttributes["files"];
+  configContents: Record<string, string>;
   linkAliases: string[];
   dependsOn: Address[];
   networksDigest: string;
@@ -105,7 +108,9 @@ function sharedContainerFacts(
   linkAliases: string[],
   volumeNames: ReadonlyMap<string, string>,
   networks: ProjectNetworks,
+  fileDecls: Template["files"],
 ): SharedFacts {
+  const files = serviceFiles(spec, fileDecls);
   return {
     environment: environmentOf(spec, byName, opts),
     labels: containerLabels(spec.labels),
@@ -129,7 +134,9 @@ function sharedContainerFacts(
         }
       : null,
     rollout: { create_before_destroy: spec.aliyun.routes.length > 0, parallelism: spec.aliyun.parallelism },
-    sensitiveValues: sensitiveValues(spec, opts.env ?? {}),
+    sensitiveValues: { ...sensitiveValues(spec, opts.env ?? {}), ...files.secrets },
+    files: files.files,
+    configContents: files.configs,
     linkAliases,
     dependsOn: [
       ...attachmentsOf(spec).map((a) => networkAddress(a.key)),
@@ -167,6 +174,8 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     running: true,
     rollout: shared.rollout,
     sensitive_values: shared.sensitiveValues,
+    files: shared.files,
+    config_contents: shared.configContents,
     config_hash: "",
   };
   // The hash is a label Docker cannot change later: it digests only what forces a new container.

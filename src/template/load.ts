@@ -12,6 +12,7 @@ import { SourceText } from "./source-text.js";
 import { readTopLevel } from "./top-level.js";
 import { checkVolumeReferences } from "./top-level-volumes.js";
 import { checkNetworkReferences } from "./top-level-networks.js";
+import { checkFileReferences } from "./top-level-files.js";
 import type { LoadOptions, Template } from "./types.js";
 
 export { readDotenv } from "./dotenv.js";
@@ -54,8 +55,9 @@ function readTemplate(ctx: LoadContext): Omit<Template, "warnings"> | null {
   checkAcrossServices(ctx, drafts);
   checkVolumeReferences(ctx, drafts, top.volumes, top.format);
   checkNetworkReferences(ctx, drafts, top.networks);
+  checkFileReferences(ctx, drafts, top.files);
   const services = drafts.map((d) => d.spec).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { file: ctx.source.file, dir: ctx.settings.dir, name: top.name, services, volumes: top.volumes, networks: top.networks, format: top.format, hash: templateHash(ctx) };
+  return { file: ctx.source.file, dir: ctx.settings.dir, name: top.name, services, volumes: top.volumes, networks: top.networks, files: top.files, format: top.format, hash: templateHash(ctx) };
 }
 
 /** yaml accepts an alias to an anchor that does not exist; compose does not, and nor do we. */

@@ -79,6 +79,7 @@ export function newDraft(name: string, loc: SourceLoc): ServiceDraft {
       volumes: [],
       networks: null,
       networkMode: null,
+      files: [],
       dependsOn: [],
       healthcheck: null,
       hostname: null,

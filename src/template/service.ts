@@ -12,6 +12,7 @@ import { readDeploy, readScale } from "./keys-scale.js";
 import { readContainerName, readHostname, readImage, readRestart, readUser, readWorkingDir } from "./keys-text.js";
 import { readVolumes } from "./keys-volumes.js";
 import { readNetworkMode, readNetworks } from "./keys-networks.js";
+import { fileReader } from "./keys-files.js";
 import type { LoadContext, YamlNode } from "./load-context.js";
 import { settleScale } from "./scale.js";
 import { newDraft, type KeyReader, type ServiceDraft } from "./service-draft.js";
@@ -42,6 +43,8 @@ const KEY_READERS: Record<string, KeyReader> = {
   deploy: readDeploy,
   networks: readNetworks,
   network_mode: readNetworkMode,
+  secrets: fileReader("secret"),
+  configs: fileReader("config"),
 };
 
 const SERVICE_NAME = /^[a-zA-Z0-9._-]+$/;

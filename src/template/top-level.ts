@@ -3,7 +3,8 @@ import type { SourceLoc } from "../core/errors.js";
 import type { LoadContext, YamlNode } from "./load-context.js";
 import { readVolumeDecls } from "./top-level-volumes.js";
 import { readNetworkDecls } from "./top-level-networks.js";
-import type { NetworkDecl, VolumeDecl } from "./types.js";
+import { readFileDecls } from "./top-level-files.js";
+import type { FileDecl, NetworkDecl, VolumeDecl } from "./types.js";
 import { describe, isNullNode, mapEntries, scalarText, type MapEntry } from "./yaml-nodes.js";
 
 /** A service as found at the top of the template, not yet read. */
@@ -18,6 +19,7 @@ export interface TopLevel {
   services: ServiceEntry[];
   volumes: VolumeDecl[];
   networks: NetworkDecl[];
+  files: FileDecl[];
   format: "v1" | "services";
 }
 
@@ -37,7 +39,7 @@ export function readTopLevel(ctx: LoadContext, root: YamlNode): TopLevel | null 
   }
   const entries = mapEntries(ctx, root);
   const isServicesFormat = entries.some((e) => e.key === "services" || e.key === "version");
-  const top = isServicesFormat ? readServicesFormat(ctx, entries) : { name: null, services: entries.filter((e) => !e.key.startsWith("x-")).map(toService), volumes: [], networks: [], format: "v1" as const };
+  const top = isServicesFormat ? readServicesFormat(ctx, entries) : { name: null, services: entries.filter((e) => !e.key.startsWith("x-")).map(toService), volumes: [], networks: [], files: [], format: "v1" as const };
   if (top?.services.length === 0) ctx.error("E_NO_SERVICES", "the template defines no services", ctx.loc(root));
   return top;
 }
@@ -48,7 +50,7 @@ function toService(entry: MapEntry): ServiceEntry {
 
 /** null when `services:` itself is wrong (already reported). */
 function readServicesFormat(ctx: LoadContext, entries: MapEntry[]): TopLevel | null {
-  const top: TopLevel = { name: null, services: [], volumes: [], networks: [], format: "services" };
+  const top: TopLevel = { name: null, services: [], volumes: [], networks: [], files: [], format: "services" };
   let servicesValid = true;
   if (!entries.some((e) => e.key === "services")) ctx.error("E_TYPE", "a template with version: needs a services: map", entries[0].keyLoc);
   for (const entry of entries) {
@@ -61,6 +63,7 @@ function readServicesFormat(ctx: LoadContext, entries: MapEntry[]): TopLevel | n
     else if (entry.key === "version") readVersion(ctx, entry);
     else if (entry.key === "volumes") top.volumes = readVolumeDecls(ctx, entry);
     else if (entry.key === "networks") top.networks = readNetworkDecls(ctx, entry);
+    else if (entry.key === "secrets" || entry.key === "configs") top.files.push(...readFileDecls(ctx, entry.key === "secrets" ? "secret" : "config", entry));
     else if (!entry.key.startsWith("x-")) ctx.warn("W_UNKNOWN_KEY", `unknown top-level key '${entry.key}' (ignored by Berth)`, entry.keyLoc);
   }
   return servicesValid ? top : null;

@@ -12,6 +12,8 @@ export interface Template {
   services: ServiceSpec[];
   /** Top-level `networks:` declarations, sorted by key. */
   networks: NetworkDecl[];
+  /** Top-level `secrets:` and `configs:`, with their contents. */
+  files: FileDecl[];
   /** Top-level `volumes:` declarations, sorted by key (the v1 flat format has none). */
   volumes: VolumeDecl[];
   /** v1: services at the top (the article's format); services: the later format with `services:`. */
@@ -75,6 +77,28 @@ export type NetworkMode =
   | { kind: "host" | "none" | "bridge" }
   | { kind: "service"; service: string }
   | { kind: "container"; container: string };
+
+export type FileKind = "secret" | "config";
+
+/** One entry of the top-level `secrets:` or `configs:`, its content already read. */
+export interface FileDecl {
+  kind: FileKind;
+  key: string;
+  content: string;
+  loc: SourceLoc;
+}
+
+/** A secret or config a service mounts. */
+export interface ServiceFile {
+  kind: FileKind;
+  key: string;
+  /** Absolute path in the container (/run/secrets/<key> and /<key> unless `target:`). */
+  target: string;
+  uid: string | null;
+  gid: string | null;
+  mode: number;
+  loc: SourceLoc;
+}
 
 export type Protocol = "tcp" | "udp";
 
@@ -167,6 +191,8 @@ export interface ServiceSpec {
   /** `networks:` as written; null when not written (the service joins the project's default network). */
   networks: ServiceNetwork[] | null;
   networkMode: NetworkMode | null;
+  /** `secrets:` and `configs:` the service mounts. */
+  files: ServiceFile[];
   dependsOn: string[];
   healthcheck: Healthcheck | null;
   hostname: string | null;

@@ -51,6 +51,8 @@ function webAttrs(index: number, overrides: Partial<ContainerAttributes> = {}): 
     running: true,
     rollout: { create_before_destroy: true, parallelism: 1 },
     sensitive_values: {},
+    files: {},
+    config_contents: {},
     config_hash: "hash-web-v1",
     ...overrides,
   };

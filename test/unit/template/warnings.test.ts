@@ -69,13 +69,13 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
       "  data: {}",
       "  logs:",
       "    driver: local",
-      "secrets:",
-      "  token:",
-      "    file: ./token",
+      "models:",
+      "  llm:",
+      "    model: ai/smollm2",
       "",
     ].join("\n");
     expect(await warningsOf(yaml)).toEqual([
-      "docker-compose.yml:17:1: unknown top-level key 'secrets' (ignored by Berth)",
+      "docker-compose.yml:17:1: unknown top-level key 'models' (ignored by Berth)",
     ]);
   });
 
