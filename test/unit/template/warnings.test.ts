@@ -38,6 +38,7 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
       "    healthcheck:",
       "      test: ['CMD', 'true']",
       "      start_interval: 1s",
+      "      start_every: 1s",
       "  app:",
       "    build:",
       "      context: ./app",
@@ -48,8 +49,8 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
       "docker-compose.yml:4:5: container_name is ignored: Berth names containers itself (<project>_<service>_<n>) so replicas and projects never collide",
       "docker-compose.yml:5:5: networks is ignored: Berth connects every service to one project network (network.default)",
       "docker-compose.yml:8:7: deploy.resources is not used by Berth (ignored): only deploy.replicas is",
-      "docker-compose.yml:11:7: healthcheck.start_interval is not used by Berth (ignored)",
-      "docker-compose.yml:15:7: build.target is not used by Berth (ignored)",
+      "docker-compose.yml:12:7: healthcheck.start_every is not used by Berth (ignored)",
+      "docker-compose.yml:16:7: build.target is not used by Berth (ignored)",
     ]);
   });
 
