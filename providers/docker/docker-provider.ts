@@ -6,9 +6,10 @@ import type { Attributes, DesiredResource, ObservedResource } from "../../src/co
 import type { ContainerAttributes, NetworkAttributes } from "./attributes.js";
 import { LABEL_CONFIG_HASH, LABEL_INDEX, LABEL_PROJECT, LABEL_SERVICE } from "./attributes.js";
 import { connectDocker, engineStatus, ignoreStatus, withEngine } from "./client.js";
-import { LABEL_TEMPORARY, TEMPORARY_SUFFIX, hasHealthcheck, publishedPorts, restartPolicyOf } from "./container-spec.js";
+import { LABEL_TEMPORARY, TEMPORARY_SUFFIX, healthcheckMode, publishedPorts, restartPolicyOf } from "./container-spec.js";
 import { createAndStart, removeContainer, stopAndRemove } from "./containers.js";
 import { ensureImage, indexImages, lookupImageId } from "./images.js";
+import { waitForDependencies } from "./dependencies.js";
 import { waitUntilReady } from "./readiness.js";
 import { dockerSchema } from "./schema.js";
 
@@ -47,7 +48,8 @@ export class DockerProvider implements Provider {
       ]);
       const leftovers = containers.filter(isLeftoverTemporary);
       await Promise.all(leftovers.map((c) => removeContainer(this.docker, c.Id)));
-      const observed = containers.filter((c) => !isLeftoverTemporary(c)).flatMap(observeContainer);
+      const oneShots = new Set(ctx.recorded.filter((r) => r.attributes.one_shot === true).map((r) => r.address));
+      const observed = containers.filter((c) => !isLeftoverTemporary(c)).flatMap((c) => observeContainer(c, oneShots));
       // The name filter matches substrings: only the exact name is the project's network.
       const network = networks.find((n) => n.Name === networkNameOf(ctx.project));
       if (network) {
@@ -164,13 +166,26 @@ export class DockerProvider implements Provider {
     const key = change.actions.join(",");
     if (key === "no-op") return change.before;
     if (key === "delete") return this.deleteContainer(required(before, change), ctx);
+    if (key === "update") return this.updateContainer(required(before, change), required(after, change), change, ctx);
+    // depends_on conditions: the container is created once its dependencies meet them (the old
+    // one of a replacement keeps running meanwhile).
+    await this.waitForDependencies(change, ctx);
     if (key === "create") return this.createContainer(required(after, change), change.address, ctx);
-    if (key === "update") return this.updateContainer(required(before, change), required(after, change), change.address);
     if (key === "delete,create") {
       await this.deleteContainer(required(before, change), ctx);
       return this.createContainer(required(after, change), change.address, ctx);
     }
     return this.createBeforeDestroy(required(before, change), required(after, change), change.address, ctx);
+  }
+
+  private async waitForDependencies(change: ResourceChange, ctx: ApplyContext): Promise<void> {
+    if (!change.conditions) return;
+    await waitForDependencies(this.docker, {
+      address: change.address,
+      conditions: change.conditions,
+      timeoutMs: this.readyTimeoutSeconds * 1000,
+      ctx,
+    });
   }
 
   private async createContainer(after: ContainerAttributes, address: string, ctx: ApplyContext): Promise<Attributes> {
@@ -190,15 +205,25 @@ export class DockerProvider implements Provider {
     return null;
   }
 
-  /** Restart policy and running/stopped are the only things Docker changes on a container. */
-  private async updateContainer(before: ContainerAttributes, after: ContainerAttributes, address: string): Promise<Attributes> {
+  /**
+   * Restart policy and running/stopped are the only things Docker changes on a container; a
+   * dependency it restarts with (depends_on.restart) changing restarts it, once the
+   * dependency meets its condition again. A one-shot that exited with code 0 stays exited.
+   */
+  private async updateContainer(before: ContainerAttributes, after: ContainerAttributes, change: ResourceChange, ctx: ApplyContext): Promise<Attributes> {
+    const address = change.address;
     const container = this.docker.getContainer(before.container_id ?? before.name);
     if (before.restart !== after.restart) {
       await container.update({ RestartPolicy: restartPolicyOf(after.restart, address) });
     }
     let info = await container.inspect();
-    if (after.running !== false && !info.State.Running) {
-      await container.start();
+    const restart = change.reason === "dependency-changed";
+    const completed = after.one_shot === true && !info.State.Running && info.State.ExitCode === 0 && !info.State.StartedAt.startsWith("0001-");
+    if (after.running !== false && (restart || (!info.State.Running && !completed))) {
+      await this.waitForDependencies(change, ctx);
+      if (restart) ctx.log(`restarting ${before.name}: ${change.restartedBy?.join(", ") ?? "a dependency"} changed`);
+      if (info.State.Running) await container.restart({ t: this.stopTimeoutSeconds });
+      else await container.start();
       info = await container.inspect(); // ports Docker assigns are assigned again on start
     } else if (after.running === false && info.State.Running) {
       await ignoreStatus([304], () => container.stop({ t: this.stopTimeoutSeconds }));
@@ -230,10 +255,10 @@ export class DockerProvider implements Provider {
     try {
       ctx.log(`waiting for ${nextName} to be ready`);
       const readiness = await waitUntilReady(next.container, {
-        healthcheck: hasHealthcheck(after),
+        healthcheck: healthcheckMode(after),
         ports: after.ports,
         published: next.published,
-        timeoutMs: this.readyTimeoutSeconds * 1000,
+        timeoutMs: readyTimeoutMs(after, this.readyTimeoutSeconds),
         aborted: () => ctx.aborted,
       });
       if (!readiness.ready) {
@@ -268,23 +293,37 @@ function containerNameOf(c: Docker.ContainerInfo): string {
   return (c.Names[0] ?? "").replace(/^\//, "");
 }
 
-function observeContainer(c: Docker.ContainerInfo): ObservedResource[] {
+/** A one-shot container that exited with code 0 is where it should be: observed as running. */
+function observeContainer(c: Docker.ContainerInfo, oneShots: ReadonlySet<string>): ObservedResource[] {
   const service = c.Labels[LABEL_SERVICE];
   const index = Number(c.Labels[LABEL_INDEX]);
   if (!service || !Number.isInteger(index) || index < 0) return [];
+  const address = `container.${service}[${index}]`;
+  const completed = oneShots.has(address) && c.State === "exited" && /^Exited \(0\)/.test(c.Status);
   return [
     {
-      address: `container.${service}[${index}]`,
+      address,
       type: "container",
       attributes: {
         name: containerNameOf(c),
         container_id: c.Id,
-        running: c.State === "running",
+        running: c.State === "running" || completed,
         config_hash: c.Labels[LABEL_CONFIG_HASH] ?? null,
         image_id: c.ImageID,
       },
     },
   ];
+}
+
+/**
+ * A replacement gets the ready timeout, or longer when its healthcheck cannot pass sooner:
+ * start_period, then a probe (start_interval on engines that honour it, else interval) and its timeout.
+ */
+function readyTimeoutMs(after: ContainerAttributes, readyTimeoutSeconds: number): number {
+  const h = after.healthcheck;
+  if (!h || healthcheckMode(after) === "disabled") return readyTimeoutSeconds * 1000;
+  const firstPass = (h.start_period_seconds ?? 0) + (h.interval_seconds ?? 30) + (h.timeout_seconds ?? 30);
+  return Math.max(readyTimeoutSeconds, Math.ceil(firstPass)) * 1000;
 }
 
 /** What apply records: the desired attributes plus what the engine assigned. */

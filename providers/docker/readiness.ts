@@ -9,8 +9,11 @@ const SETTLE_MS = 150;
 const CONNECT_TIMEOUT_MS = 1_000;
 
 export interface ReadinessOptions {
-  /** Wait for the engine's health status instead of probing ports. */
-  healthcheck: boolean;
+  /**
+   * "declared": wait for the engine's health status; "image": wait for it if the engine reports
+   * one (an image HEALTHCHECK), else probe ports; "disabled" (disable: true): probe ports.
+   */
+  healthcheck: "declared" | "image" | "disabled";
   ports: PortAttr[];
   /** "8080/tcp" → host port, as apply recorded it. */
   published: Record<string, number>;
@@ -35,10 +38,13 @@ export async function waitUntilReady(container: Docker.Container, opts: Readines
       return { ready: false, reason: `container ${state.Status} (exit code ${state.ExitCode})` };
     }
     if (state.Running) {
-      if (opts.healthcheck) {
+      if (opts.healthcheck === "declared" || (opts.healthcheck === "image" && state.Health)) {
         const health = state.Health?.Status;
         if (health === "healthy") return { ready: true };
-        if (health === "unhealthy") return { ready: false, reason: "healthcheck reports unhealthy" };
+        if (health === "unhealthy") {
+          const last = (state.Health?.Log?.at(-1)?.Output ?? "").trim().split("\n").at(-1);
+          return { ready: false, reason: `healthcheck reports unhealthy${last ? `: ${last}` : ""}` };
+        }
         waitingFor = "the healthcheck to pass";
       } else {
         const closed = await firstClosedPort(opts.ports, opts.published);

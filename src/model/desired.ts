@@ -1,5 +1,5 @@
 import { UserError } from "../core/errors.js";
-import type { Address, Attributes, DesiredResource } from "../core/types.js";
+import type { Address, Attributes, DependencyCondition, DesiredResource } from "../core/types.js";
 import type { RouteSpec, ServiceSpec, Template } from "../template/types.js";
 import type { ContainerAttributes, HealthcheckAttr, PortAttr } from "../../providers/docker/attributes.js";
 import {
@@ -16,6 +16,7 @@ import { canonicalJson, sha256 } from "./config-hash.js";
 import { findCycle } from "./cycles.js";
 import { linkEnvironment } from "./link-env.js";
 import { sensitiveValues } from "./sensitive.js";
+import { serviceDependencies } from "../template/dependencies.js";
 
 export interface ModelOptions {
   project: string;
@@ -65,8 +66,9 @@ export function buildDesired(template: Template, opts: ModelOptions): DesiredMod
     },
   ];
   const linkAliases = linkAliasesByService(template.services);
+  const oneShots = oneShotServices(template.services);
   for (const spec of template.services) {
-    const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? []);
+    const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? [], oneShots.has(spec.name));
     for (let i = 0; i < spec.aliyun.scale; i++) resources.push(containerResource(spec, i, shared, opts));
   }
   resources.push(...routingResources(template.services));
@@ -85,7 +87,26 @@ function checkCycles(template: Template): void {
 }
 
 function serviceDeps(spec: ServiceSpec): string[] {
-  return [...new Set([...spec.links.map((l) => l.service), ...spec.dependsOn, ...spec.aliyun.depends])].sort();
+  return serviceDependencies(spec);
+}
+
+/**
+ * Services another one waits on to complete (depends_on condition service_completed_successfully):
+ * they run once, and having exited with code 0 is their desired state, not a stopped container.
+ */
+function oneShotServices(services: readonly ServiceSpec[]): Set<string> {
+  return new Set(services.flatMap((s) => s.dependsOn.filter((d) => d.condition === "service_completed_successfully").map((d) => d.service)));
+}
+
+/** depends_on as conditions on the edges to each replica of each dependency. */
+function dependencyConditions(spec: ServiceSpec, byName: ReadonlyMap<string, ServiceSpec>): Record<Address, DependencyCondition> | undefined {
+  const conditions: Record<Address, DependencyCondition> = {};
+  for (const d of spec.dependsOn) {
+    for (const address of replicaAddresses(byName.get(d.service))) {
+      conditions[address] = { condition: d.condition, required: d.required, restart: d.restart };
+    }
+  }
+  return Object.keys(conditions).length > 0 ? conditions : undefined;
 }
 
 /** What every replica of a service has in common: computed once, not once per replica. */
@@ -101,6 +122,8 @@ interface SharedFacts {
   sensitiveValues: Record<string, string>;
   linkAliases: string[];
   dependsOn: Address[];
+  conditions: Record<Address, DependencyCondition> | undefined;
+  oneShot: boolean;
   /** Digest of the attributes every replica shares, filled by the first replica. */
   commonHash?: string;
 }
@@ -110,6 +133,7 @@ function sharedContainerFacts(
   byName: ReadonlyMap<string, ServiceSpec>,
   opts: ModelOptions,
   linkAliases: string[],
+  oneShot: boolean,
 ): SharedFacts {
   return {
     environment: environmentOf(spec, byName, opts),
@@ -131,12 +155,16 @@ function sharedContainerFacts(
           timeout_seconds: spec.healthcheck.timeoutSeconds,
           retries: spec.healthcheck.retries,
           start_period_seconds: spec.healthcheck.startPeriodSeconds,
+          // Only when set: containers planned before it existed keep their config hash.
+          ...(spec.healthcheck.startIntervalSeconds !== null ? { start_interval_seconds: spec.healthcheck.startIntervalSeconds } : {}),
         }
       : null,
     rollout: { create_before_destroy: spec.aliyun.routes.length > 0, parallelism: spec.aliyun.parallelism },
     sensitiveValues: sensitiveValues(spec, opts.env ?? {}),
     linkAliases,
     dependsOn: [NETWORK_ADDRESS, ...serviceDeps(spec).flatMap((d) => replicaAddresses(byName.get(d)))],
+    conditions: dependencyConditions(spec, byName),
+    oneShot,
   };
 }
 
@@ -166,12 +194,13 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     running: true,
     rollout: shared.rollout,
     sensitive_values: shared.sensitiveValues,
+    ...(shared.oneShot ? { one_shot: true } : {}),
     config_hash: "",
   };
   // The hash is a label Docker cannot change later: it digests only what forces a new container.
   // What replicas share is digested once per service; each replica adds what is its own.
   if (shared.commonHash === undefined) {
-    const { running, image_id, rollout, restart, config_hash, name, index: _index, aliases, ...common } = attrs;
+    const { running, image_id, rollout, restart, one_shot, config_hash, name, index: _index, aliases, ...common } = attrs;
     shared.commonHash = sha256(canonicalJson(common));
   }
   attrs.config_hash = sha256(`${shared.commonHash}\n${attrs.name}\n${index}\n${attrs.aliases.join(",")}`).slice(0, 16);
@@ -184,6 +213,7 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     service: spec.name,
     attributes: attrs as unknown as Attributes,
     dependsOn: shared.dependsOn,
+    ...(shared.conditions ? { conditions: shared.conditions } : {}),
   };
 }
 

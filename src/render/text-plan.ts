@@ -174,6 +174,7 @@ const REASON_NOTE: Record<ChangeReason, string | null> = {
   "drift-stopped": "changed outside Berth: it is stopped",
   orphan: "orphan: not in state, not in template",
   adopted: "adopted: running but not in state",
+  "dependency-changed": "restarts after its dependencies change:",
 };
 
 function headline(change: ResourceChange): string {
@@ -187,7 +188,8 @@ function headline(change: ResourceChange): string {
     text = `# ${a} ${verb[change.actions[0]]}`;
   }
   const note = change.reason ? REASON_NOTE[change.reason] : null;
-  return note ? `${text} (${note})` : text;
+  const restartedBy = change.restartedBy?.length ? ` ${change.restartedBy.join(", ")}` : "";
+  return note ? `${text} (${note}${restartedBy})` : text;
 }
 
 /**
