@@ -49,8 +49,11 @@ export async function waitForDependencies(docker: Docker, wait: DependencyWait):
         wait.ctx.log(`not waiting for ${service} (depends_on required: false): ${verdict.seen}`);
         break;
       }
-      const waited = `waited ${Math.ceil((Date.now() - started) / 1000)}s for ${service} ${goal}`;
-      if (verdict.kind !== "waiting") throw new UserError("E_DEPENDENCY", `${waited}; ${verdict.seen}`, { address: wait.address });
+      if (verdict.kind !== "waiting") {
+        const seconds = Math.round((Date.now() - started) / 1000);
+        const what = seconds >= 1 ? `waited ${seconds}s for ${service} ${goal}; ${verdict.seen}` : `needs ${service} ${goal}, but ${verdict.seen}`;
+        throw new UserError("E_DEPENDENCY", what, { address: wait.address });
+      }
       if (wait.ctx.aborted) throw new UserError("E_DEPENDENCY", `interrupted while waiting for ${service} ${goal}`, { address: wait.address });
       if (Date.now() + POLL_MS > deadline) {
         throw new UserError("E_DEPENDENCY", `waited ${Math.round(wait.timeoutMs / 1000)}s for ${service} ${goal}; ${verdict.seen}`, { address: wait.address });

@@ -10,7 +10,7 @@ import { LABEL_TEMPORARY, TEMPORARY_SUFFIX, healthcheckMode, publishedPorts, res
 import { createAndStart, removeContainer, stopAndRemove } from "./containers.js";
 import { ensureImage, indexImages, lookupImageId } from "./images.js";
 import { waitForDependencies } from "./dependencies.js";
-import { waitUntilReady } from "./readiness.js";
+import { readyTimeoutMs, waitUntilReady } from "./readiness.js";
 import { dockerSchema } from "./schema.js";
 
 export interface DockerProviderOptions {
@@ -30,6 +30,7 @@ export class DockerProvider implements Provider {
   private readonly docker: Docker;
   private readonly stopTimeoutSeconds: number;
   private readonly readyTimeoutSeconds: number;
+  private apiVersion: Promise<string> | undefined;
 
   constructor(opts: DockerProviderOptions = {}) {
     this.docker = opts.docker ?? connectDocker();
@@ -178,6 +179,18 @@ export class DockerProvider implements Provider {
     return this.createBeforeDestroy(required(before, change), required(after, change), change.address, ctx);
   }
 
+  /**
+   * healthcheck.start_interval needs engine API 1.44 (Docker 25); an older engine ignores it and
+   * probes at `interval` during start_period too. Said once per container that sets it.
+   */
+  private async noteStartInterval(after: ContainerAttributes, ctx: ApplyContext): Promise<void> {
+    if (after.healthcheck?.start_interval_seconds === undefined) return;
+    this.apiVersion ??= this.docker.version().then((v) => v.ApiVersion, () => "unknown");
+    const api = await this.apiVersion;
+    const [major, minor] = api.split(".").map(Number);
+    if (major === 1 && minor < 44) ctx.log(`healthcheck.start_interval is ignored by this engine (API ${api} < 1.44): it probes every interval during start_period`);
+  }
+
   private async waitForDependencies(change: ResourceChange, ctx: ApplyContext): Promise<void> {
     if (!change.conditions) return;
     await waitForDependencies(this.docker, {
@@ -190,6 +203,7 @@ export class DockerProvider implements Provider {
 
   private async createContainer(after: ContainerAttributes, address: string, ctx: ApplyContext): Promise<Attributes> {
     await ensureImage(this.docker, after.image, { service: after.service, address }, (m) => ctx.log(m));
+    await this.noteStartInterval(after, ctx);
     const started = await createAndStart(this.docker, after, {
       name: after.name,
       temporary: false,
@@ -243,6 +257,7 @@ export class DockerProvider implements Provider {
     ctx: ApplyContext,
   ): Promise<Attributes> {
     await ensureImage(this.docker, after.image, { service: after.service, address }, (m) => ctx.log(m));
+    await this.noteStartInterval(after, ctx);
     const nextName = `${after.name}${TEMPORARY_SUFFIX}`;
     ctx.log(`starting ${nextName} beside ${before.name}`);
     const next = await createAndStart(this.docker, after, {
@@ -313,17 +328,6 @@ function observeContainer(c: Docker.ContainerInfo, oneShots: ReadonlySet<string>
       },
     },
   ];
-}
-
-/**
- * A replacement gets the ready timeout, or longer when its healthcheck cannot pass sooner:
- * start_period, then a probe (start_interval on engines that honour it, else interval) and its timeout.
- */
-function readyTimeoutMs(after: ContainerAttributes, readyTimeoutSeconds: number): number {
-  const h = after.healthcheck;
-  if (!h || healthcheckMode(after) === "disabled") return readyTimeoutSeconds * 1000;
-  const firstPass = (h.start_period_seconds ?? 0) + (h.interval_seconds ?? 30) + (h.timeout_seconds ?? 30);
-  return Math.max(readyTimeoutSeconds, Math.ceil(firstPass)) * 1000;
 }
 
 /** What apply records: the desired attributes plus what the engine assigned. */

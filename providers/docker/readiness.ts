@@ -1,7 +1,8 @@
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
-import type { PortAttr } from "./attributes.js";
+import type { ContainerAttributes, PortAttr } from "./attributes.js";
+import { healthcheckMode } from "./container-spec.js";
 
 const POLL_MS = 200;
 /** A published port counts as serving when a connection stays open (or talks) this long. */
@@ -57,6 +58,17 @@ export async function waitUntilReady(container: Docker.Container, opts: Readines
     }
     await sleep(POLL_MS);
   }
+}
+
+/**
+ * A replacement gets the ready timeout, or longer when its healthcheck cannot pass sooner:
+ * start_period, then a probe (start_interval on engines that honour it, else interval) and its timeout.
+ */
+export function readyTimeoutMs(after: ContainerAttributes, readyTimeoutSeconds: number): number {
+  const h = after.healthcheck;
+  if (!h || healthcheckMode(after) === "disabled") return readyTimeoutSeconds * 1000;
+  const firstPass = (h.start_period_seconds ?? 0) + (h.interval_seconds ?? 30) + (h.timeout_seconds ?? 30);
+  return Math.max(readyTimeoutSeconds, Math.ceil(firstPass)) * 1000;
 }
 
 /** The first published TCP port that does not serve yet ("127.0.0.1:49153"), or null. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type Docker from "dockerode";
-import { judge } from "../../../providers/docker/dependencies.js";
+import type { ApplyContext } from "../../../src/core/provider.js";
+import { judge, waitForDependencies } from "../../../providers/docker/dependencies.js";
 import { healthConfig } from "../../../providers/docker/container-spec.js";
 
 type State = Docker.ContainerInspectInfo["State"];
@@ -51,5 +52,65 @@ describe("healthcheck → the engine's HealthConfig", () => {
       StartInterval: undefined,
       Retries: undefined,
     });
+  });
+});
+
+describe("waiting for dependencies (a fake engine)", () => {
+  const gone = Object.assign(new Error("no such container"), { statusCode: 404 });
+  /** An engine where each named container answers inspect with the next of its states (404 when none). */
+  const engine = (states: Record<string, Partial<State>[]>) =>
+    ({
+      getContainer: (id: string) => ({
+        inspect: async () => {
+          const queue = states[id];
+          if (!queue) throw gone;
+          return { State: state(queue.length > 1 ? queue.shift()! : queue[0]) };
+        },
+      }),
+    }) as unknown as Docker;
+  const ctx = (recorded: Record<string, Record<string, string>>, logs: string[] = []): ApplyContext => ({
+    project: "p",
+    log: (m) => logs.push(m),
+    aborted: false,
+    recordedAttributes: (a) => recorded[a],
+    recorded: () => [],
+  });
+  const edges = (condition: string, required: boolean) => ({ "container.db[0]": { condition, required, restart: false } });
+
+  it("waits while the dependency starts, then returns", async () => {
+    const logs: string[] = [];
+    const docker = engine({ c1: [{ Health: health("starting") }, { Health: health("starting") }, { Health: health("healthy") }] as Partial<State>[] });
+    await waitForDependencies(docker, {
+      address: "container.web[0]",
+      conditions: edges("service_healthy", true),
+      timeoutMs: 5_000,
+      ctx: ctx({ "container.db[0]": { service: "db", container_id: "c1" } }, logs),
+    });
+    expect(logs).toEqual(["waiting for db to be healthy"]);
+  });
+
+  it("required: false — a dependency with no container is no error; required — it is", async () => {
+    const logs: string[] = [];
+    const wait = (required: boolean) =>
+      waitForDependencies(engine({}), {
+        address: "container.web[0]",
+        conditions: edges("service_started", required),
+        timeoutMs: 1_000,
+        ctx: ctx({ "container.db[0]": { service: "db", container_id: "c1" } }, logs),
+      });
+    await wait(false);
+    expect(logs).toEqual(["not waiting for db (depends_on required: false): db has no container"]);
+    await expect(wait(true)).rejects.toThrow("needs db to start, but db has no container");
+  });
+
+  it("gives up after the timeout, saying what it saw last", async () => {
+    const docker = engine({ c1: [{ Health: health("starting", "not yet") }] as Partial<State>[] });
+    const wait = waitForDependencies(docker, {
+      address: "container.web[0]",
+      conditions: edges("service_healthy", true),
+      timeoutMs: 500,
+      ctx: ctx({ "container.db[0]": { service: "db", container_id: "c1" } }),
+    });
+    await expect(wait).rejects.toMatchObject({ message: "waited 1s for db to be healthy; db is starting: not yet", where: { address: "container.web[0]" } });
   });
 });
