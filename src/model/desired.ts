@@ -78,16 +78,14 @@ export function buildDesired(template: Template, opts: ModelOptions): DesiredMod
 }
 
 function checkCycles(template: Template): void {
-  const edges = new Map(template.services.map((s) => [s.name, serviceDeps(s)]));
+  const edges = new Map(template.services.map((s) => [s.name, serviceDependencies(s)]));
   const cycle = findCycle(edges);
   if (cycle) {
     const first = template.services.find((s) => s.name === cycle[0]);
-    throw new UserError("E_CYCLE", `dependency cycle between services: ${cycle.join(" → ")}`, first?.keyLocs.links ?? first?.loc);
+    // Point at the depends_on entry that closes the loop when that is where it is written.
+    const viaDependsOn = first?.dependsOn.find((d) => d.service === cycle[1])?.loc;
+    throw new UserError("E_CYCLE", `dependency cycle between services: ${cycle.join(" → ")}`, viaDependsOn ?? first?.keyLocs.links ?? first?.loc);
   }
-}
-
-function serviceDeps(spec: ServiceSpec): string[] {
-  return serviceDependencies(spec);
 }
 
 /**
@@ -162,7 +160,7 @@ function sharedContainerFacts(
     rollout: { create_before_destroy: spec.aliyun.routes.length > 0, parallelism: spec.aliyun.parallelism },
     sensitiveValues: sensitiveValues(spec, opts.env ?? {}),
     linkAliases,
-    dependsOn: [NETWORK_ADDRESS, ...serviceDeps(spec).flatMap((d) => replicaAddresses(byName.get(d)))],
+    dependsOn: [NETWORK_ADDRESS, ...serviceDependencies(spec).flatMap((d) => replicaAddresses(byName.get(d)))],
     conditions: dependencyConditions(spec, byName),
     oneShot,
   };

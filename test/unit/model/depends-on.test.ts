@@ -54,4 +54,11 @@ describe("depends_on in the model", () => {
     const plain = buildDesired(await load("a:\n  image: a\n  healthcheck:\n    test: 'true'\n"), { project: "p", publishAddress: "127.0.0.1", discovery: false });
     expect(plain.resources.find((d) => d.address === "container.a[0]")!.attributes.healthcheck).not.toHaveProperty("start_interval_seconds");
   });
+
+  it("a cycle through depends_on points at the entry that closes it", async () => {
+    const template = await load("a:\n  image: x\n  depends_on:\n    b:\n      condition: service_healthy\nb:\n  image: x\n  depends_on: [a]\n");
+    expect(() => buildDesired(template, { project: "p", publishAddress: "127.0.0.1", discovery: false })).toThrow(
+      expect.objectContaining({ message: "dependency cycle between services: a → b → a", where: expect.objectContaining({ line: 4, col: 5 }) }),
+    );
+  });
 });
