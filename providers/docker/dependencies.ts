@@ -3,7 +3,9 @@ import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
 import type { ApplyContext } from "../../src/core/provider.js";
 import type { Address, DependencyCondition } from "../../src/core/types.js";
+import type { ContainerAttributes } from "./attributes.js";
 import { engineStatus } from "./client.js";
+import { readyTimeoutMs } from "./readiness.js";
 
 const POLL_MS = 200;
 
@@ -18,6 +20,7 @@ export interface DependencyWait {
   /** The dependent, for errors. */
   address: Address;
   conditions: Record<Address, DependencyCondition>;
+  /** How long each dependency gets; a healthcheck that cannot pass sooner (start_period) gets longer. */
   timeoutMs: number;
   ctx: ApplyContext;
 }
@@ -33,14 +36,14 @@ type Verdict = { kind: "met" } | { kind: "waiting"; seen: string } | { kind: "fa
  */
 export async function waitForDependencies(docker: Docker, wait: DependencyWait): Promise<void> {
   const edges = Object.entries(wait.conditions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  // Replicas of one dependency are waited on together: the deadline is shared.
-  const deadline = Date.now() + wait.timeoutMs;
   for (const [address, edge] of edges) {
     const recorded = wait.ctx.recordedAttributes(address);
     const service = typeof recorded?.service === "string" ? recorded.service : serviceOf(address);
     const container = String(recorded?.container_id ?? recorded?.name ?? "");
     const goal = GOAL[edge.condition] ?? `to reach ${edge.condition}`;
     const started = Date.now();
+    const timeoutMs = recorded ? readyTimeoutMs(recorded as ContainerAttributes, wait.timeoutMs / 1000) : wait.timeoutMs;
+    const deadline = started + timeoutMs;
     let announced = false;
     for (;;) {
       const verdict = container ? await look(docker, container, service, edge.condition) : { kind: "inactive" as const, seen: `${service} has no container` };
@@ -56,7 +59,7 @@ export async function waitForDependencies(docker: Docker, wait: DependencyWait):
       }
       if (wait.ctx.aborted) throw new UserError("E_DEPENDENCY", `interrupted while waiting for ${service} ${goal}`, { address: wait.address });
       if (Date.now() + POLL_MS > deadline) {
-        throw new UserError("E_DEPENDENCY", `waited ${Math.round(wait.timeoutMs / 1000)}s for ${service} ${goal}; ${verdict.seen}`, { address: wait.address });
+        throw new UserError("E_DEPENDENCY", `waited ${Math.round(timeoutMs / 1000)}s for ${service} ${goal}; ${verdict.seen}`, { address: wait.address });
       }
       if (!announced) wait.ctx.log(`waiting for ${service} ${goal}`);
       announced = true;

@@ -61,11 +61,12 @@ export async function waitUntilReady(container: Docker.Container, opts: Readines
 }
 
 /**
- * A replacement gets the ready timeout, or longer when its healthcheck cannot pass sooner:
+ * A container gets the ready timeout to become ready (a replacement) or healthy (a dependency),
+ * or longer when its healthcheck cannot pass sooner:
  * start_period, then a probe (start_interval on engines that honour it, else interval) and its timeout.
  */
 export function readyTimeoutMs(after: ContainerAttributes, readyTimeoutSeconds: number): number {
-  const h = after.healthcheck;
+  const h = after.healthcheck ?? null;
   if (!h || healthcheckMode(after) === "disabled") return readyTimeoutSeconds * 1000;
   const firstPass = (h.start_period_seconds ?? 0) + (h.interval_seconds ?? 30) + (h.timeout_seconds ?? 30);
   return Math.max(readyTimeoutSeconds, Math.ceil(firstPass)) * 1000;
