@@ -17,6 +17,8 @@ export interface HealthcheckAttr {
   timeout_seconds: number | null;
   retries: number | null;
   start_period_seconds: number | null;
+  /** Probe period during start_period (engine API ≥ 1.44); absent when the template sets none. */
+  start_interval_seconds?: number;
 }
 
 /** What a container records about one network it joins. */
@@ -68,8 +70,13 @@ export interface ContainerAttributes {
   /** Docker network name → DNS aliases (service, <service>_<i+1>, link aliases, declared ones) and fixed addresses. */
   networks: Record<string, NetworkAttachmentAttr>;
   healthcheck: HealthcheckAttr | null;
-  /** Desired: true. Observed false = stopped outside Berth, started in place. */
+  /**
+   * Desired: true. Observed false = stopped outside Berth, started in place. A one-shot
+   * container that exited with code 0 is observed as running: it did what it is for.
+   */
   running: boolean;
+  /** Present (true) on a service another waits on with service_completed_successfully: it runs once. */
+  one_shot?: boolean;
   /**
    * How a replacement rolls out: routed replicas with no fixed host port start their
    * replacement first; `parallelism` replicas of a service at a time (aliyun.rolling_updates.parallelism).

@@ -158,13 +158,18 @@ function anonymousVolumes(volumes: VolumeMount[]): Record<string, object> | unde
 
 const NS_PER_SECOND = 1_000_000_000;
 
-function healthConfig(h: HealthcheckAttr): Docker.HealthConfig {
-  const ns = (seconds: number | null) => (seconds === null ? undefined : Math.round(seconds * NS_PER_SECOND));
+/**
+ * The engine's HealthConfig. An empty test keeps the image's HEALTHCHECK test (only timings
+ * change). StartInterval needs engine API 1.44; older engines ignore it and probe at Interval.
+ */
+export function healthConfig(h: HealthcheckAttr): Docker.HealthConfig & { StartInterval?: number } {
+  const ns = (seconds: number | null | undefined) => (seconds === null || seconds === undefined ? undefined : Math.round(seconds * NS_PER_SECOND));
   return {
-    Test: healthTest(h.test),
+    Test: h.test.length > 0 ? healthTest(h.test) : undefined,
     Interval: ns(h.interval_seconds),
     Timeout: ns(h.timeout_seconds),
     StartPeriod: ns(h.start_period_seconds),
+    StartInterval: ns(h.start_interval_seconds),
     Retries: h.retries ?? undefined,
   };
 }
@@ -175,9 +180,14 @@ function healthTest(test: string[]): string[] {
   return test.length === 1 ? ["CMD-SHELL", test[0]] : ["CMD", ...test];
 }
 
-/** Whether the engine will report a health status for this container. */
-export function hasHealthcheck(attrs: ContainerAttributes): boolean {
-  return attrs.healthcheck !== null && attrs.healthcheck.test.length > 0 && attrs.healthcheck.test[0] !== "NONE";
+/**
+ * Whether readiness may wait for a health status: "declared" when the template gives a test,
+ * "disabled" by `disable: true` (or test NONE), else "image" (the engine reports one if the image has a HEALTHCHECK).
+ */
+export function healthcheckMode(attrs: ContainerAttributes): "declared" | "disabled" | "image" {
+  const test = attrs.healthcheck?.test ?? [];
+  if (test[0] === "NONE") return "disabled";
+  return test.length > 0 ? "declared" : "image";
 }
 
 /** "8080/tcp" → the host port the engine bound (the first binding of each published port). */

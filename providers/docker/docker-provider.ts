@@ -6,10 +6,11 @@ import type { Attributes, DesiredResource, ObservedResource } from "../../src/co
 import type { ContainerAttributes, NetworkAttributes } from "./attributes.js";
 import { LABEL_CONFIG_HASH, LABEL_INDEX, LABEL_PROJECT, LABEL_SERVICE } from "./attributes.js";
 import { connectDocker, ignoreStatus, withEngine } from "./client.js";
-import { LABEL_TEMPORARY, TEMPORARY_SUFFIX, hasHealthcheck, publishedPorts, restartPolicyOf } from "./container-spec.js";
+import { LABEL_TEMPORARY, TEMPORARY_SUFFIX, healthcheckMode, publishedPorts, restartPolicyOf } from "./container-spec.js";
 import { createAndStart, removeContainer, stopAndRemove } from "./containers.js";
 import { ensureImage, indexImages, lookupImageId } from "./images.js";
-import { waitUntilReady } from "./readiness.js";
+import { waitForDependencies } from "./dependencies.js";
+import { readyTimeoutMs, waitUntilReady } from "./readiness.js";
 import { dockerSchema } from "./schema.js";
 import { madeBy } from "./foreign.js";
 import { applyNetwork, checkExternalNetworks, observeNetworks } from "./networks.js";
@@ -30,6 +31,7 @@ export class DockerProvider implements Provider {
   private readonly docker: Docker;
   private readonly stopTimeoutSeconds: number;
   private readonly readyTimeoutSeconds: number;
+  private apiVersion: Promise<string> | undefined;
 
   constructor(opts: DockerProviderOptions = {}) {
     this.docker = opts.docker ?? connectDocker();
@@ -54,7 +56,8 @@ export class DockerProvider implements Provider {
       ]);
       const leftovers = containers.filter(isLeftoverTemporary);
       await Promise.all(leftovers.map((c) => removeContainer(this.docker, c.Id)));
-      const observed = containers.filter((c) => !isLeftoverTemporary(c)).flatMap(observeContainer);
+      const oneShots = new Set(ctx.recorded.filter((r) => r.attributes.one_shot === true).map((r) => r.address));
+      const observed = containers.filter((c) => !isLeftoverTemporary(c)).flatMap((c) => observeContainer(c, oneShots));
       observed.push(...foreignContainers(holdingNames, wantedContainers, ctx.project));
       observed.push(...networks);
       observed.push(...volumes);
@@ -121,8 +124,11 @@ export class DockerProvider implements Provider {
     const key = change.actions.join(",");
     if (key === "no-op") return change.before;
     if (key === "delete") return this.deleteContainer(required(before, change), ctx);
+    if (key === "update") return this.updateContainer(required(before, change), required(after, change), change, ctx);
+    // depends_on conditions: the container is created once its dependencies meet them (the old
+    // one of a replacement keeps running meanwhile).
+    await this.waitForDependencies(change, ctx);
     if (key === "create") return this.createContainer(required(after, change), change.address, ctx);
-    if (key === "update") return this.updateContainer(required(before, change), required(after, change), change.address);
     if (key === "delete,create") {
       await this.deleteContainer(required(before, change), ctx);
       return this.createContainer(required(after, change), change.address, ctx);
@@ -130,8 +136,31 @@ export class DockerProvider implements Provider {
     return this.createBeforeDestroy(required(before, change), required(after, change), change.address, ctx);
   }
 
+  /**
+   * healthcheck.start_interval needs engine API 1.44 (Docker 25); an older engine ignores it and
+   * probes at `interval` during start_period too. Said once per container that sets it.
+   */
+  private async noteStartInterval(after: ContainerAttributes, ctx: ApplyContext): Promise<void> {
+    if (after.healthcheck?.start_interval_seconds === undefined) return;
+    this.apiVersion ??= this.docker.version().then((v) => v.ApiVersion, () => "unknown");
+    const api = await this.apiVersion;
+    const [major, minor] = api.split(".").map(Number);
+    if (major === 1 && minor < 44) ctx.log(`healthcheck.start_interval is ignored by this engine (API ${api} < 1.44): it probes every interval during start_period`);
+  }
+
+  private async waitForDependencies(change: ResourceChange, ctx: ApplyContext): Promise<void> {
+    if (!change.conditions) return;
+    await waitForDependencies(this.docker, {
+      address: change.address,
+      conditions: change.conditions,
+      timeoutMs: this.readyTimeoutSeconds * 1000,
+      ctx,
+    });
+  }
+
   private async createContainer(after: ContainerAttributes, address: string, ctx: ApplyContext): Promise<Attributes> {
     await ensureImage(this.docker, after.image, { service: after.service, address }, (m) => ctx.log(m));
+    await this.noteStartInterval(after, ctx);
     const started = await createAndStart(this.docker, after, {
       name: after.name,
       temporary: false,
@@ -147,15 +176,25 @@ export class DockerProvider implements Provider {
     return null;
   }
 
-  /** Restart policy and running/stopped are the only things Docker changes on a container. */
-  private async updateContainer(before: ContainerAttributes, after: ContainerAttributes, address: string): Promise<Attributes> {
+  /**
+   * Restart policy and running/stopped are the only things Docker changes on a container; a
+   * dependency it restarts with (depends_on.restart) changing restarts it, once the
+   * dependency meets its condition again. A one-shot that exited with code 0 stays exited.
+   */
+  private async updateContainer(before: ContainerAttributes, after: ContainerAttributes, change: ResourceChange, ctx: ApplyContext): Promise<Attributes> {
+    const address = change.address;
     const container = this.docker.getContainer(before.container_id ?? before.name);
     if (before.restart !== after.restart) {
       await container.update({ RestartPolicy: restartPolicyOf(after.restart, address) });
     }
     let info = await container.inspect();
-    if (after.running !== false && !info.State.Running) {
-      await container.start();
+    const restart = change.reason === "dependency-changed";
+    const completed = after.one_shot === true && !info.State.Running && info.State.ExitCode === 0 && !info.State.StartedAt.startsWith("0001-");
+    if (after.running !== false && (restart || (!info.State.Running && !completed))) {
+      await this.waitForDependencies(change, ctx);
+      if (restart) ctx.log(`restarting ${before.name}: ${change.restartedBy?.join(", ") ?? "a dependency"} changed`);
+      if (info.State.Running) await container.restart({ t: this.stopTimeoutSeconds });
+      else await container.start();
       info = await container.inspect(); // ports Docker assigns are assigned again on start
     } else if (after.running === false && info.State.Running) {
       await ignoreStatus([304], () => container.stop({ t: this.stopTimeoutSeconds }));
@@ -175,6 +214,7 @@ export class DockerProvider implements Provider {
     ctx: ApplyContext,
   ): Promise<Attributes> {
     await ensureImage(this.docker, after.image, { service: after.service, address }, (m) => ctx.log(m));
+    await this.noteStartInterval(after, ctx);
     const nextName = `${after.name}${TEMPORARY_SUFFIX}`;
     ctx.log(`starting ${nextName} beside ${before.name}`);
     const next = await createAndStart(this.docker, after, {
@@ -187,10 +227,10 @@ export class DockerProvider implements Provider {
     try {
       ctx.log(`waiting for ${nextName} to be ready`);
       const readiness = await waitUntilReady(next.container, {
-        healthcheck: hasHealthcheck(after),
+        healthcheck: healthcheckMode(after),
         ports: after.ports,
         published: next.published,
-        timeoutMs: this.readyTimeoutSeconds * 1000,
+        timeoutMs: readyTimeoutMs(after, this.readyTimeoutSeconds),
         aborted: () => ctx.aborted,
       });
       if (!readiness.ready) {
@@ -248,18 +288,21 @@ function foreignContainers(listed: Docker.ContainerInfo[], wanted: ReadonlyMap<s
   });
 }
 
-function observeContainer(c: Docker.ContainerInfo): ObservedResource[] {
+/** A one-shot container that exited with code 0 is where it should be: observed as running. */
+function observeContainer(c: Docker.ContainerInfo, oneShots: ReadonlySet<string>): ObservedResource[] {
   const service = c.Labels[LABEL_SERVICE];
   const index = Number(c.Labels[LABEL_INDEX]);
   if (!service || !Number.isInteger(index) || index < 0) return [];
+  const address = `container.${service}[${index}]`;
+  const completed = oneShots.has(address) && c.State === "exited" && /^Exited \(0\)/.test(c.Status);
   return [
     {
-      address: `container.${service}[${index}]`,
+      address,
       type: "container",
       attributes: {
         name: containerNameOf(c),
         container_id: c.Id,
-        running: c.State === "running",
+        running: c.State === "running" || completed,
         config_hash: c.Labels[LABEL_CONFIG_HASH] ?? null,
         image_id: c.ImageID,
       },

@@ -1,7 +1,8 @@
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
-import type { PortAttr } from "./attributes.js";
+import type { ContainerAttributes, PortAttr } from "./attributes.js";
+import { healthcheckMode } from "./container-spec.js";
 
 const POLL_MS = 200;
 /** A published port counts as serving when a connection stays open (or talks) this long. */
@@ -9,8 +10,11 @@ const SETTLE_MS = 150;
 const CONNECT_TIMEOUT_MS = 1_000;
 
 export interface ReadinessOptions {
-  /** Wait for the engine's health status instead of probing ports. */
-  healthcheck: boolean;
+  /**
+   * "declared": wait for the engine's health status; "image": wait for it if the engine reports
+   * one (an image HEALTHCHECK), else probe ports; "disabled" (disable: true): probe ports.
+   */
+  healthcheck: "declared" | "image" | "disabled";
   ports: PortAttr[];
   /** "8080/tcp" → host port, as apply recorded it. */
   published: Record<string, number>;
@@ -35,10 +39,13 @@ export async function waitUntilReady(container: Docker.Container, opts: Readines
       return { ready: false, reason: `container ${state.Status} (exit code ${state.ExitCode})` };
     }
     if (state.Running) {
-      if (opts.healthcheck) {
+      if (opts.healthcheck === "declared" || (opts.healthcheck === "image" && state.Health)) {
         const health = state.Health?.Status;
         if (health === "healthy") return { ready: true };
-        if (health === "unhealthy") return { ready: false, reason: "healthcheck reports unhealthy" };
+        if (health === "unhealthy") {
+          const last = (state.Health?.Log?.at(-1)?.Output ?? "").trim().split("\n").at(-1);
+          return { ready: false, reason: `healthcheck reports unhealthy${last ? `: ${last}` : ""}` };
+        }
         waitingFor = "the healthcheck to pass";
       } else {
         const closed = await firstClosedPort(opts.ports, opts.published);
@@ -51,6 +58,18 @@ export async function waitUntilReady(container: Docker.Container, opts: Readines
     }
     await sleep(POLL_MS);
   }
+}
+
+/**
+ * A container gets the ready timeout to become ready (a replacement) or healthy (a dependency),
+ * or longer when its healthcheck cannot pass sooner:
+ * start_period, then a probe (start_interval on engines that honour it, else interval) and its timeout.
+ */
+export function readyTimeoutMs(after: ContainerAttributes, readyTimeoutSeconds: number): number {
+  const h = after.healthcheck ?? null;
+  if (!h || healthcheckMode(after) === "disabled") return readyTimeoutSeconds * 1000;
+  const firstPass = (h.start_period_seconds ?? 0) + (h.interval_seconds ?? 30) + (h.timeout_seconds ?? 30);
+  return Math.max(readyTimeoutSeconds, Math.ceil(firstPass)) * 1000;
 }
 
 /** The first published TCP port that does not serve yet ("127.0.0.1:49153"), or null. */

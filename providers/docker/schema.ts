@@ -26,6 +26,8 @@ export const dockerSchema: ProviderSchema = {
     attributes: {
       restart: { update: "in-place" },
       running: { update: "in-place" },
+      // Whether exiting with code 0 is the container's desired end: nothing on the container changes.
+      one_shot: { update: "in-place" },
       // How a later replacement rolls out: changing it changes nothing on the container.
       rollout: { update: "in-place" },
       container_id: { update: "computed" },

@@ -1,4 +1,4 @@
-import type { Address, Attributes, ObservationGap, ProviderName, ResourceType } from "./types.js";
+import type { Address, Attributes, DependencyCondition, ObservationGap, ProviderName, ResourceType } from "./types.js";
 import type { Diagnostic } from "./errors.js";
 
 export type Action = "no-op" | "create" | "update" | "delete";
@@ -16,7 +16,9 @@ export type ChangeReason =
   | "drift-stopped"
   | "orphan"
   | "adopted"
-  | "foreign-replaced";
+  | "foreign-replaced"
+  /** A dependency it restarts with (depends_on.restart) is replaced or updated: restarted in place. */
+  | "dependency-changed";
 
 export interface ResourceChange {
   address: Address;
@@ -34,6 +36,10 @@ export interface ResourceChange {
   sensitive: string[];
   reason: ChangeReason | null;
   dependsOn: Address[];
+  /** Conditions on some of `dependsOn` (absent: each only has to exist first). */
+  conditions?: Record<Address, DependencyCondition>;
+  /** reason "dependency-changed": the dependencies whose changes restart this one. */
+  restartedBy?: Address[];
 }
 
 export interface DriftEntry {

@@ -22,6 +22,21 @@ export interface DesiredResource {
   attributes: Attributes;
   /** Resources that must exist before this one (links, depends_on, aliyun.depends, network). */
   dependsOn: Address[];
+  /** What some of those dependencies must reach first, and whether their changes restart this one. */
+  conditions?: Record<Address, DependencyCondition>;
+}
+
+/**
+ * An edge of the dependency graph with more to it than "exists first". The core never reads
+ * `condition`: the provider that creates the dependent waits for it. `restart` is generic: the
+ * planner updates the dependent in place whenever the dependency is replaced or updated.
+ */
+export interface DependencyCondition {
+  /** Provider-defined, e.g. "service_started", "service_healthy", "service_completed_successfully". */
+  condition: string;
+  /** false: a dependency that is missing or not running is no error. */
+  required: boolean;
+  restart: boolean;
 }
 
 /** What the last apply recorded, as kept in the state file. */

@@ -1,5 +1,5 @@
 import { UserError } from "../core/errors.js";
-import type { Address, Attributes, DesiredResource } from "../core/types.js";
+import type { Address, Attributes, DependencyCondition, DesiredResource } from "../core/types.js";
 import type { RouteSpec, ServiceSpec, Template } from "../template/types.js";
 import type { ContainerAttributes, HealthcheckAttr, PortAttr } from "../../providers/docker/attributes.js";
 import {
@@ -17,6 +17,7 @@ import { serviceFiles } from "./files.js";
 import { sensitiveValues } from "./sensitive.js";
 import { attachmentsOf, containerNetworks, networkAddress, networkModeOf, projectNetworks, type ProjectNetworks } from "./networks.js";
 import { logsVolumeKey, mountWithDockerName, projectVolumes, volumeDependencies } from "./volumes.js";
+import { serviceDependencies } from "../template/dependencies.js";
 
 export interface ModelOptions {
   project: string;
@@ -57,8 +58,9 @@ export function buildDesired(template: Template, opts: ModelOptions): DesiredMod
   const volumes = projectVolumes(template, opts.project);
   const resources: DesiredResource[] = [...networks.resources, ...volumes.resources];
   const linkAliases = linkAliasesByService(template.services);
+  const oneShots = oneShotServices(template.services);
   for (const spec of template.services) {
-    const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? [], volumes.dockerName, networks, template.files);
+    const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? [], volumes.dockerName, networks, template.files, oneShots.has(spec.name));
     for (let i = 0; i < spec.aliyun.scale; i++) resources.push(containerResource(spec, i, shared, opts, networks));
   }
   resources.push(...routingResources(template.services));
@@ -72,13 +74,35 @@ function checkCycles(template: Template): void {
   const cycle = findCycle(edges);
   if (cycle) {
     const first = template.services.find((s) => s.name === cycle[0]);
-    throw new UserError("E_CYCLE", `dependency cycle between services: ${cycle.join(" → ")}`, first?.keyLocs.links ?? first?.loc);
+    // Point at the depends_on entry that closes the loop when that is where it is written.
+    const viaDependsOn = first?.dependsOn.find((d) => d.service === cycle[1])?.loc;
+    throw new UserError("E_CYCLE", `dependency cycle between services: ${cycle.join(" → ")}`, viaDependsOn ?? first?.keyLocs.links ?? first?.loc);
   }
 }
 
+/** What a service shares the network stack of (network_mode: service:x) starts first, as a dependency does. */
 function serviceDeps(spec: ServiceSpec): string[] {
   const sharesStackOf = spec.networkMode?.kind === "service" ? [spec.networkMode.service] : [];
-  return [...new Set([...spec.links.map((l) => l.service), ...spec.dependsOn, ...spec.aliyun.depends, ...sharesStackOf])].sort();
+  return [...new Set([...serviceDependencies(spec), ...sharesStackOf])].sort();
+}
+
+/**
+ * Services another one waits on to complete (depends_on condition service_completed_successfully):
+ * they run once, and having exited with code 0 is their desired state, not a stopped container.
+ */
+function oneShotServices(services: readonly ServiceSpec[]): Set<string> {
+  return new Set(services.flatMap((s) => s.dependsOn.filter((d) => d.condition === "service_completed_successfully").map((d) => d.service)));
+}
+
+/** depends_on as conditions on the edges to each replica of each dependency. */
+function dependencyConditions(spec: ServiceSpec, byName: ReadonlyMap<string, ServiceSpec>): Record<Address, DependencyCondition> | undefined {
+  const conditions: Record<Address, DependencyCondition> = {};
+  for (const d of spec.dependsOn) {
+    for (const address of replicaAddresses(byName.get(d.service))) {
+      conditions[address] = { condition: d.condition, required: d.required, restart: d.restart };
+    }
+  }
+  return Object.keys(conditions).length > 0 ? conditions : undefined;
 }
 
 /** What every replica of a service has in common: computed once, not once per replica. */
@@ -97,6 +121,8 @@ interface SharedFacts {
   linkAliases: string[];
   dependsOn: Address[];
   networksDigest: string;
+  conditions: Record<Address, DependencyCondition> | undefined;
+  oneShot: boolean;
   /** Digest of the attributes every replica shares, filled by the first replica. */
   commonHash?: string;
 }
@@ -109,6 +135,7 @@ function sharedContainerFacts(
   volumeNames: ReadonlyMap<string, string>,
   networks: ProjectNetworks,
   fileDecls: Template["files"],
+  oneShot: boolean,
 ): SharedFacts {
   const files = serviceFiles(spec, fileDecls);
   return {
@@ -131,6 +158,8 @@ function sharedContainerFacts(
           timeout_seconds: spec.healthcheck.timeoutSeconds,
           retries: spec.healthcheck.retries,
           start_period_seconds: spec.healthcheck.startPeriodSeconds,
+          // Only when set: containers planned before it existed keep their config hash.
+          ...(spec.healthcheck.startIntervalSeconds !== null ? { start_interval_seconds: spec.healthcheck.startIntervalSeconds } : {}),
         }
       : null,
     rollout: { create_before_destroy: spec.aliyun.routes.length > 0, parallelism: spec.aliyun.parallelism },
@@ -144,6 +173,8 @@ function sharedContainerFacts(
       ...serviceDeps(spec).flatMap((d) => replicaAddresses(byName.get(d))),
     ],
     // A network made again (new options) takes its containers with it: Docker cannot move them.
+    conditions: dependencyConditions(spec, byName),
+    oneShot,
     networksDigest: sha256(canonicalJson(attachmentsOf(spec).map((a) => networks.attributesOf.get(a.key)!))),
   };
 }
@@ -176,12 +207,13 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     sensitive_values: shared.sensitiveValues,
     files: shared.files,
     config_contents: shared.configContents,
+    ...(shared.oneShot ? { one_shot: true } : {}),
     config_hash: "",
   };
   // The hash is a label Docker cannot change later: it digests only what forces a new container.
   // What replicas share is digested once per service; each replica adds what is its own.
   if (shared.commonHash === undefined) {
-    const { running, image_id, rollout, restart, config_hash, name, index: _index, networks: _networks, ...common } = attrs;
+    const { running, image_id, rollout, restart, one_shot, config_hash, name, index: _index, networks: _networks, ...common } = attrs;
     shared.commonHash = sha256(`${canonicalJson(common)}\n${shared.networksDigest}`);
   }
   attrs.config_hash = sha256(`${shared.commonHash}\n${attrs.name}\n${index}\n${canonicalJson(attrs.networks as unknown as Attributes)}`).slice(0, 16);
@@ -194,6 +226,7 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     service: spec.name,
     attributes: attrs as unknown as Attributes,
     dependsOn: shared.dependsOn,
+    ...(shared.conditions ? { conditions: shared.conditions } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { UserError, type Diagnostic } from "../core/errors.js";
 import {
   hasAction,
+  isNoOp,
   type Actions,
   type ChangeReason,
   type Conflict,
@@ -103,6 +104,7 @@ export function plan(input: PlanInput): Plan {
     else if (o) changes.push(planOrphan(o));
   }
 
+  restartWithDependencies(changes);
   const planned = input.targets?.length ? applyTargets(changes, input.targets) : changes;
   refuseProtectedDestruction(planned, input.allowDestroy ?? []);
   refuseDataLoss(planned, (provider, type) => schemaOf(provider, type)?.holdsData === true, allowed);
@@ -260,7 +262,36 @@ function change(
     sensitive: [],
     reason,
     dependsOn: [...d.dependsOn],
+    ...(d.conditions ? { conditions: d.conditions } : {}),
   };
+}
+
+/**
+ * depends_on.restart: a resource left as it is (or updated in place) whose dependency is
+ * replaced or updated gets an in-place update that restarts it, after the dependency. Repeated
+ * until nothing moves, so a restart passes down a chain of such edges.
+ */
+function restartWithDependencies(changes: ResourceChange[]): void {
+  const withRestartEdges = changes.filter((c) => c.conditions && Object.values(c.conditions).some((e) => e.restart));
+  if (withRestartEdges.length === 0) return;
+  const at = new Map(changes.map((c, i) => [c.address, i]));
+  // Created (again), replaced or updated: the dependent restarts after it.
+  const moves = (c: ResourceChange | undefined) => c !== undefined && (hasAction(c, "create") || c.actions[0] === "update");
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const edgeOwner of withRestartEdges) {
+      const i = at.get(edgeOwner.address)!;
+      const c = changes[i];
+      if (c.reason === "dependency-changed" || !(isNoOp(c) || (c.actions[0] === "update" && c.reason === "attributes-changed"))) continue;
+      const by = Object.entries(c.conditions ?? {})
+        .filter(([address, edge]) => edge.restart && moves(changes[at.get(address) ?? -1]))
+        .map(([address]) => address)
+        .sort(compareAddresses);
+      if (by.length === 0) continue;
+      changes[i] = { ...c, actions: ["update"], reason: "dependency-changed", restartedBy: by };
+      moved = true;
+    }
+  }
 }
 
 function nameAndIndex(address: Address): { name: string; index: number | null } {

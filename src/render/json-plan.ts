@@ -40,6 +40,7 @@ function changeJson(c: ResourceChange): Json {
     index: c.index,
     provider_name: `berth/${c.provider}`,
     action_reason: c.reason,
+    depends_on: dependenciesJson(c),
     change: {
       actions: [...c.actions],
       before: c.before,
@@ -49,6 +50,17 @@ function changeJson(c: ResourceChange): Json {
       after_sensitive: sensitivity(c.after),
     },
   };
+}
+
+/**
+ * Each dependency with what it must reach before this resource is created (null: only exist
+ * first), whether it is required, and whether its changes restart this resource.
+ */
+function dependenciesJson(c: ResourceChange): Json {
+  return c.dependsOn.map((address) => {
+    const edge = c.conditions?.[address];
+    return { address, condition: edge?.condition ?? null, required: edge?.required ?? true, restart: edge?.restart ?? false };
+  });
 }
 
 /** Drift reads as the change the world made: an update, or a delete when the object is gone. */

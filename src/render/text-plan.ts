@@ -175,6 +175,7 @@ const REASON_NOTE: Record<ChangeReason, string | null> = {
   orphan: "orphan: not in state, not in template",
   adopted: "adopted: running but not in state",
   "foreign-replaced": "not made by Berth: removed as asked with --replace-foreign",
+  "dependency-changed": "restarts after its dependencies change:",
 };
 
 function headline(change: ResourceChange): string {
@@ -188,7 +189,8 @@ function headline(change: ResourceChange): string {
     text = `# ${a} ${verb[change.actions[0]]}`;
   }
   const note = change.reason ? REASON_NOTE[change.reason] : null;
-  return note ? `${text} (${note})` : text;
+  const restartedBy = change.restartedBy?.length ? ` ${change.restartedBy.join(", ")}` : "";
+  return note ? `${text} (${note}${restartedBy})` : text;
 }
 
 /**

@@ -4,7 +4,9 @@ import type { SourceLoc } from "../core/errors.js";
 import { readScalarList } from "./key-helpers.js";
 import { readKeyValues } from "./key-values.js";
 import type { KeyReader, ServiceDraft } from "./service-draft.js";
-import { describe, isNullNode, mapEntries, scalarText } from "./yaml-nodes.js";
+import type { LoadContext } from "./load-context.js";
+import type { DependencyConditionName, ServiceDependency } from "./types.js";
+import { describe, isNullNode, mapEntries, scalarText, type MapEntry } from "./yaml-nodes.js";
 
 /** `links:` "svc" or "svc:alias". Whether svc exists is checked once every service is read. */
 export const readLinks: KeyReader = (input, draft) => {
@@ -20,14 +22,18 @@ export const readLinks: KeyReader = (input, draft) => {
   }
 };
 
-const CONDITIONS = new Set(["service_started", "service_healthy", "service_completed_successfully"]);
+const CONDITIONS: readonly DependencyConditionName[] = ["service_started", "service_healthy", "service_completed_successfully"];
+const DEPENDENCY_KEYS = new Set(["condition", "required", "restart"]);
 
-/** `depends_on:` a list of names, or a map of name → {condition}. Berth orders by it; conditions are kept out. */
+/**
+ * `depends_on:` a list of names (each service_started), or a map of name → {condition, required,
+ * restart}. The dependent's container is created once each dependency meets its condition.
+ */
 export const readDependsOn: KeyReader = (input, draft) => {
   const { ctx, value } = input;
   if (isNullNode(value)) return;
   if (isSeq(value)) {
-    for (const item of readScalarList(input, "service names")) addDependency(draft, item.text, ctx.loc(item.node, input.valueLoc));
+    for (const item of readScalarList(input, "service names")) addDependency(draft, { service: item.text, loc: ctx.loc(item.node, input.valueLoc) });
     return;
   }
   if (!isMap(value)) {
@@ -35,23 +41,44 @@ export const readDependsOn: KeyReader = (input, draft) => {
     return;
   }
   for (const entry of mapEntries(ctx, value)) {
-    addDependency(draft, entry.key, entry.keyLoc);
-    if (isNullNode(entry.value)) continue;
+    if (isNullNode(entry.value)) {
+      addDependency(draft, { service: entry.key, loc: entry.keyLoc });
+      continue;
+    }
     if (!isMap(entry.value)) {
       ctx.error("E_TYPE", `depends_on.${entry.key} must be a map like {condition: service_started}, got ${describe(entry.value)}`, entry.valueLoc);
       continue;
     }
-    const condition = mapEntries(ctx, entry.value).find((e) => e.key === "condition");
-    const text = condition && scalarText(condition.value);
-    if (condition && (text === undefined || !CONDITIONS.has(text))) {
-      ctx.error("E_TYPE", `depends_on.${entry.key}.condition must be service_started, service_healthy or service_completed_successfully, got ${describe(condition.value)}`, condition.valueLoc);
-    }
+    addDependency(draft, { service: entry.key, loc: entry.keyLoc, ...readLongForm(ctx, entry.key, mapEntries(ctx, entry.value)) });
   }
 };
 
-function addDependency(draft: ServiceDraft, service: string, loc: SourceLoc): void {
-  if (!draft.spec.dependsOn.includes(service)) draft.spec.dependsOn.push(service);
-  draft.references.push({ kind: "depends_on", service, loc });
+function readLongForm(ctx: LoadContext, service: string, entries: MapEntry[]): Partial<ServiceDependency> {
+  const out: Partial<ServiceDependency> = {};
+  for (const e of entries) {
+    const path = `depends_on.${service}.${e.key}`;
+    if (!DEPENDENCY_KEYS.has(e.key)) {
+      ctx.warn("W_IGNORED", `${path} is not used by Berth (ignored)`, e.keyLoc);
+      continue;
+    }
+    const text = scalarText(e.value);
+    if (e.key === "condition") {
+      const condition = CONDITIONS.find((c) => c === text);
+      if (condition) out.condition = condition;
+      else ctx.error("E_TYPE", `${path} must be service_started, service_healthy or service_completed_successfully, got ${describe(e.value)}`, e.valueLoc);
+    } else if (text === "true" || text === "false") {
+      out[e.key as "required" | "restart"] = text === "true";
+    } else {
+      ctx.error("E_TYPE", `${path} must be true or false, got ${describe(e.value)}`, e.valueLoc);
+    }
+  }
+  return out;
+}
+
+function addDependency(draft: ServiceDraft, given: Partial<ServiceDependency> & { service: string; loc: SourceLoc }): void {
+  const dependency: ServiceDependency = { condition: "service_started", required: true, restart: false, ...given };
+  if (!draft.spec.dependsOn.some((d) => d.service === dependency.service)) draft.spec.dependsOn.push(dependency);
+  draft.references.push({ kind: "depends_on", service: dependency.service, loc: dependency.loc });
 }
 
 /** `extra_hosts:` list "host:ip" (or "host=ip") or a map host → ip; IPv6 addresses keep their colons. */

@@ -123,12 +123,27 @@ export interface ExtraHost {
 }
 
 export interface Healthcheck {
-  /** ["CMD", ...] / ["CMD-SHELL", "..."] / ["NONE"] */
+  /** ["CMD", ...] / ["CMD-SHELL", "..."] / ["NONE"]; [] keeps the image's test (only timings given). */
   test: string[];
   intervalSeconds: number | null;
   timeoutSeconds: number | null;
   retries: number | null;
   startPeriodSeconds: number | null;
+  /** How often to probe during start_period (engine API ≥ 1.44; older engines probe at `interval`). */
+  startIntervalSeconds: number | null;
+}
+
+/** What a dependency must reach before a dependent's container is created (compose's depends_on long form). */
+export type DependencyConditionName = "service_started" | "service_healthy" | "service_completed_successfully";
+
+export interface ServiceDependency {
+  service: string;
+  condition: DependencyConditionName;
+  /** false: a dependency that is missing or not running is no error (compose's rule). */
+  required: boolean;
+  /** true: the dependent is restarted when the dependency is replaced or updated. */
+  restart: boolean;
+  loc: SourceLoc;
 }
 
 export type RouteScheme = "http" | "https" | "ws" | "wss" | "tcp";
@@ -193,7 +208,8 @@ export interface ServiceSpec {
   networkMode: NetworkMode | null;
   /** `secrets:` and `configs:` the service mounts. */
   files: ServiceFile[];
-  dependsOn: string[];
+  /** depends_on as written; the short (list) form means service_started, required, no restart. */
+  dependsOn: ServiceDependency[];
   healthcheck: Healthcheck | null;
   hostname: string | null;
   workingDir: string | null;

@@ -11,7 +11,7 @@ import { joinMarkdownParts, renderPlanMarkdown } from "../../src/render/markdown
 import { expectGolden } from "./golden.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const EXAMPLES = ["01-tomcat-mysql", "02-independent-links", "03-route-to-node", "04-discovery-api", "hello"];
+const EXAMPLES = ["01-tomcat-mysql", "02-independent-links", "03-route-to-node", "04-discovery-api", "05-depends-on", "hello"];
 
 /** Each example's first plan (nothing recorded, nothing observed), in all three views. */
 describe("example plans", () => {

@@ -115,6 +115,35 @@ const MALFORMED: [string, string, string[]][] = [
     "web:\n  image: a\n  depends_on:\n    db:\n      condition: ready\ndb:\n  image: b\n",
     [`${F}:5:18: depends_on.db.condition must be service_started, service_healthy or service_completed_successfully, got 'ready'`],
   ],
+  [
+    "depends_on required/restart not a boolean, and a condition that is a list",
+    "web:\n  image: a\n  depends_on:\n    db:\n      condition: [service_healthy]\n      required: maybe\n      restart: 1\ndb:\n  image: b\n",
+    [
+      `${F}:5:18: depends_on.db.condition must be service_started, service_healthy or service_completed_successfully, got a list`,
+      `${F}:6:17: depends_on.db.required must be true or false, got 'maybe'`,
+      `${F}:7:16: depends_on.db.restart must be true or false, got 1`,
+    ],
+  ],
+  ["depends_on entry is a string", "web:\n  image: a\n  depends_on:\n    db: healthy\ndb:\n  image: b\n", [`${F}:4:9: depends_on.db must be a map like {condition: service_started}, got 'healthy'`]],
+  ["depends_on itself (long form)", "web:\n  image: a\n  depends_on:\n    web:\n      condition: service_healthy\n", [`${F}:4:5: depends_on: service 'web' cannot depend on itself`]],
+  [
+    "healthcheck test forms",
+    "a:\n  image: a\n  healthcheck:\n    test: [CMD]\nb:\n  image: b\n  healthcheck:\n    test: [CMD-SHELL, a, b]\nc:\n  image: c\n  healthcheck:\n    test: [curl, -f, x]\nd:\n  image: d\n  healthcheck:\n    test: ''\n",
+    [
+      `${F}:4:11: healthcheck.test must be a shell command string, or a list: [CMD, program, args...], [CMD-SHELL, 'command'] or [NONE]; [CMD] needs a program to run`,
+      `${F}:8:11: healthcheck.test must be a shell command string, or a list: [CMD, program, args...], [CMD-SHELL, 'command'] or [NONE]; [CMD-SHELL] takes exactly one command string, got 2`,
+      `${F}:12:11: healthcheck.test must be a shell command string, or a list: [CMD, program, args...], [CMD-SHELL, 'command'] or [NONE]; the first item must be CMD, CMD-SHELL or NONE, got 'curl'`,
+      `${F}:16:11: healthcheck.test must be a shell command string, or a list: [CMD, program, args...], [CMD-SHELL, 'command'] or [NONE]; got ''`,
+    ],
+  ],
+  [
+    "healthcheck disable with a test, and a sub-millisecond start_interval",
+    "web:\n  image: a\n  healthcheck:\n    test: [CMD, /bin/check]\n    start_interval: 100us\n    disable: true\n",
+    [
+      `${F}:5:21: healthcheck.start_interval must be 0 (the default) or at least 1ms, got '100us'`,
+      `${F}:6:5: healthcheck.disable: true and healthcheck.test cannot both be set: remove one`,
+    ],
+  ],
   ["alias to no anchor", "web:\n  image: *missing\n", [`${F}:2:10: alias *missing refers to no anchor &missing`]],
   ["project name", "name: My App\nservices:\n  web:\n    image: a\n", [`${F}:1:7: name must be a project name of lowercase letters, digits, '_' and '-', got 'My App'`]],
   ["deploy.replicas is a word", "services:\n  web:\n    image: a\n    deploy:\n      replicas: many\n", [`${F}:5:17: deploy.replicas must be a whole number ≥ 0, got 'many'`]],

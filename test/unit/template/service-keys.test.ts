@@ -64,27 +64,94 @@ describe("service keys", () => {
       { service: "db", alias: "db" },
       { service: "cache", alias: "redis" },
     ]);
-    expect(web.dependsOn).toEqual(["db", "cache"]);
+    const brief = (deps: typeof web.dependsOn) => deps.map((d) => `${d.service} ${d.condition} required=${d.required} restart=${d.restart}`);
+    expect(brief(web.dependsOn)).toEqual(["db service_healthy required=true restart=false", "cache service_started required=true restart=false"]);
     expect(web.extraHosts).toEqual([
       { host: "host.a", ip: "10.0.0.1" },
       { host: "v6", ip: "::1" },
     ]);
     expect(web.volumes).toEqual(["/data", "named:/var/lib:ro", "./src:/src:ro"]);
     expect([web.restart, web.hostname, web.workingDir, web.user]).toEqual(["on-failure:3", "web-host", "/srv", "1000"]);
-    expect(db.dependsOn).toEqual(["cache"]);
+    expect(brief(db.dependsOn)).toEqual(["cache service_started required=true restart=false"]);
     expect(db.extraHosts).toEqual([{ host: "gw", ip: "192.168.0.1" }]);
     expect(cache.dependsOn).toEqual([]);
     expect(serviceDependencies(web)).toEqual(["cache", "db"]);
   });
 
-  it("healthcheck: string test → CMD-SHELL, durations in seconds, disable → NONE", async () => {
+  it("depends_on long form: condition, required, restart; the short form is service_started", async () => {
     const template = await load(
-      "a:\n  image: a\n  healthcheck:\n    test: wget -q -O- http://localhost:8080/\n    interval: 1m30s\n    timeout: 500ms\n    start_period: 10s\n    retries: 3\nb:\n  image: b\n  healthcheck:\n    test: [CMD, /bin/check]\nc:\n  image: c\n  healthcheck:\n    disable: true\n",
+      [
+        "web:",
+        "  image: a",
+        "  depends_on:",
+        "    migrate:",
+        "      condition: service_completed_successfully",
+        "    db:",
+        "      condition: service_healthy",
+        "      restart: true",
+        "    cache:",
+        "      required: false",
+        "db:",
+        "  image: b",
+        "migrate:",
+        "  image: c",
+        "cache:",
+        "  image: d",
+        "",
+      ].join("\n"),
     );
+    const web = template.services.find((s) => s.name === "web")!;
+    expect(web.dependsOn.map(({ loc, ...d }) => ({ ...d, at: `${loc.line}:${loc.col}` }))).toEqual([
+      { service: "migrate", condition: "service_completed_successfully", required: true, restart: false, at: "4:5" },
+      { service: "db", condition: "service_healthy", required: true, restart: true, at: "6:5" },
+      { service: "cache", condition: "service_started", required: false, restart: false, at: "9:5" },
+    ]);
+  });
+
+  it("healthcheck: string test → CMD-SHELL, list forms, durations in seconds, disable → NONE", async () => {
+    const template = await load(
+      [
+        "a:",
+        "  image: a",
+        "  healthcheck:",
+        "    test: wget -q -O- http://localhost:8080/",
+        "    interval: 1m30s",
+        "    timeout: 500ms",
+        "    start_period: 10s",
+        "    start_interval: 1s",
+        "    retries: 3",
+        "b:",
+        "  image: b",
+        "  healthcheck:",
+        "    test: [CMD, /bin/check, --quick]",
+        "c:",
+        "  image: c",
+        "  healthcheck:",
+        "    disable: true",
+        "d:",
+        "  image: d",
+        "  healthcheck:",
+        "    test: [CMD-SHELL, 'test -f /ready']",
+        "e:",
+        "  image: e",
+        "  healthcheck:",
+        "    test: [NONE]",
+        "f:",
+        "  image: f",
+        "  healthcheck:",
+        "    interval: 2s",
+        "",
+      ].join("\n"),
+    );
+    const none = { intervalSeconds: null, timeoutSeconds: null, retries: null, startPeriodSeconds: null, startIntervalSeconds: null };
     expect(template.services.map((s) => s.healthcheck)).toEqual([
-      { test: ["CMD-SHELL", "wget -q -O- http://localhost:8080/"], intervalSeconds: 90, timeoutSeconds: 0.5, retries: 3, startPeriodSeconds: 10 },
-      { test: ["CMD", "/bin/check"], intervalSeconds: null, timeoutSeconds: null, retries: null, startPeriodSeconds: null },
-      { test: ["NONE"], intervalSeconds: null, timeoutSeconds: null, retries: null, startPeriodSeconds: null },
+      { test: ["CMD-SHELL", "wget -q -O- http://localhost:8080/"], intervalSeconds: 90, timeoutSeconds: 0.5, retries: 3, startPeriodSeconds: 10, startIntervalSeconds: 1 },
+      { ...none, test: ["CMD", "/bin/check", "--quick"] },
+      { ...none, test: ["NONE"] },
+      { ...none, test: ["CMD-SHELL", "test -f /ready"] },
+      { ...none, test: ["NONE"] },
+      // No test: the image's HEALTHCHECK test runs with these timings.
+      { ...none, test: [], intervalSeconds: 2 },
     ]);
   });
 

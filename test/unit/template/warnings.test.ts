@@ -37,6 +37,7 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
       "    healthcheck:",
       "      test: ['CMD', 'true']",
       "      start_interval: 1s",
+      "      start_every: 1s",
       "  app:",
       "    build:",
       "      context: ./app",
@@ -46,8 +47,8 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
     expect(await warningsOf(yaml)).toEqual([
       "docker-compose.yml:4:5: container_name is ignored: Berth names containers itself (<project>_<service>_<n>) so replicas and projects never collide",
       "docker-compose.yml:7:7: deploy.resources is not used by Berth (ignored): only deploy.replicas is",
-      "docker-compose.yml:10:7: healthcheck.start_interval is not used by Berth (ignored)",
-      "docker-compose.yml:14:7: build.target is not used by Berth (ignored)",
+      "docker-compose.yml:11:7: healthcheck.start_every is not used by Berth (ignored)",
+      "docker-compose.yml:15:7: build.target is not used by Berth (ignored)",
     ]);
   });
 
