@@ -3,6 +3,7 @@ import { UserError, type Diagnostic } from "../core/errors.js";
 import type { Provider } from "../core/provider.js";
 import type { DesiredResource, Observation, ObservedResource, ProviderName } from "../core/types.js";
 import { buildDesired, type ModelOptions } from "../model/desired.js";
+import { secretReuseWarnings } from "../core/secret-reuse.js";
 import { DockerProvider } from "../../providers/docker/docker-provider.js";
 import { findTemplate, loadTemplate, readDotenv } from "../template/load.js";
 import type { Template } from "../template/types.js";
@@ -54,7 +55,7 @@ export async function openWorkspace(flags: GlobalFlags, env: NodeJS.ProcessEnv =
     backend,
     state,
     providers,
-    warnings: [...template.warnings, ...addonWarnings(template, settings)],
+    warnings: [...template.warnings, ...addonWarnings(template, settings), ...secretReuse(desiredModel.resources, providers)],
     close: async () => {
       await Promise.all([...providers.values()].map((p) => p.close?.()));
       await backend.close?.();
@@ -77,6 +78,13 @@ function addonWarnings(template: Template, settings: Settings): Diagnostic[] {
       message: `ETCD_NODES=${settings.etcdEndpoints.join(",")} is injected into ${s.name}, but a loopback address inside a container is the container itself; give --etcd an address containers can reach`,
       where: s.keyLocs["labels.aliyun.addon"] ?? s.loc,
     }));
+}
+
+/** Secrets that are also names or plain values: said at validate and plan, before anyone relies on them. */
+function secretReuse(desired: readonly DesiredResource[], providers: ReadonlyMap<ProviderName, Provider>): Diagnostic[] {
+  return secretReuseWarnings(
+    desired.map((d) => ({ address: d.address, attributes: d.attributes, schema: providers.get(d.provider)?.schema[d.type] })),
+  );
 }
 
 function projectName(flags: GlobalFlags, env: NodeJS.ProcessEnv, template: Template): string {

@@ -1,7 +1,8 @@
 import { Command, Option } from "commander";
 import { UserError } from "../../core/errors.js";
 import type { ApplyEvent, ApplySummary } from "../../core/events.js";
-import { hasChanges, isNoOp, type Plan } from "../../core/plan.js";
+import { hasChanges, isNoOp, type MaskedPlan, type Plan } from "../../core/plan.js";
+import { maskPlan, planMasker, type Masker } from "../../core/mask.js";
 import { executePlan } from "../../apply/executor.js";
 import { StateRecorder } from "../../apply/state-recorder.js";
 import { formatApplyEvent, formatApplySummary } from "../../render/apply-text.js";
@@ -54,13 +55,14 @@ async function run(flags: ApplyFlags, output: Output, verb: "Apply" | "Destroy",
     ws.state = await ws.backend.read();
     const plan = planfile ? await savedPlan(ws, planfile) : await makePlan(ws, { ...flags, destroy: verb === "Destroy" });
     refuseBlindChanges(plan);
+    const shown = maskPlan(plan);
     if (!hasChanges(plan)) {
-      output.out(renderPlanText(plan, { color: output.color }));
+      output.out(renderPlanText(shown, { color: output.color }));
       return;
     }
     const tui = output.interactive && flags.tui !== false ? await loadTui() : null;
     // A saved plan was reviewed already: applying it is the approval.
-    if (!planfile && !(await approve(plan, flags, output, tui, verb))) {
+    if (!planfile && !(await approve(shown, flags, output, tui, verb))) {
       output.err(`${verb} cancelled.`);
       throw new ExitCode(1);
     }
@@ -106,12 +108,23 @@ function refuseBlindChanges(plan: Plan): void {
 }
 
 /** Terraform's approval: the plan, then `yes` typed (in the Ink view on a terminal), unless --auto-approve. */
-async function approve(plan: Plan, flags: ApplyFlags, output: Output, tui: TuiModule | null, verb: "Apply" | "Destroy"): Promise<boolean> {
+async function approve(plan: MaskedPlan, flags: ApplyFlags, output: Output, tui: TuiModule | null, verb: "Apply" | "Destroy"): Promise<boolean> {
   if (tui && !flags.autoApprove) return tui.confirmPlan(plan, { color: output.color, verb });
   output.out(renderPlanText(plan, { color: output.color }));
   if (flags.autoApprove) return true;
   const question = verb === "Destroy" ? "Do you really want to destroy all resources?" : "Do you want to perform these actions?";
   return confirmApply(question, output);
+}
+
+/** Log lines and errors quote what providers and engines said, secrets included. */
+function maskEvent(e: ApplyEvent, masker: Masker): ApplyEvent {
+  if (e.kind === "step-log") return { ...e, message: masker.text(e.message) };
+  if (e.kind === "step-failed") {
+    const error = new UserError(e.error.code, masker.text(e.error.message), e.error.where);
+    return { ...e, error };
+  }
+  if (e.kind === "step-skipped") return { ...e, reason: masker.text(e.reason) };
+  return e;
 }
 
 /**
@@ -127,8 +140,10 @@ async function execute(
   verb: "Apply" | "Destroy",
 ): Promise<ApplySummary> {
   const stopSignal = { stopped: false };
+  const masker = planMasker(plan);
   const view = tui?.startApplyView({ color: output.color, total: plan.changes.filter((c) => c.actions[0] !== "no-op").length, verb, onInterrupt: () => onSigint() });
-  const emit = (e: ApplyEvent) => {
+  const emit = (raw: ApplyEvent) => {
+    const e = maskEvent(raw, masker);
     if (view) return view.emit(e);
     const line = formatApplyEvent(e, { color: output.color });
     // Errors go where errors go (stderr, as Terraform's do); progress to stdout.

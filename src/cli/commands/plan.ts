@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { formatDiagnostic, type Diagnostic } from "../../core/errors.js";
-import { hasChanges, type Plan } from "../../core/plan.js";
+import { maskPlan } from "../../core/mask.js";
+import { hasChanges, type MaskedPlan } from "../../core/plan.js";
 import { renderPlanJson } from "../../render/json-plan.js";
 import { joinMarkdownParts, renderPlanMarkdown } from "../../render/markdown-plan.js";
 import { renderPlanText } from "../../render/text-plan.js";
@@ -45,7 +46,9 @@ export function registerPlanCommands(program: Command, output: Output): void {
       const ws = await openWorkspace(flags);
       try {
         printWarnings(ws.warnings, output);
-        const plan = await makePlan(ws, { refresh: flags.refresh, target: flags.target, replace: flags.replace, destroy: Boolean(flags.destroy), allowDestroy: flags.allowDestroy });
+        const plan = maskPlan(
+          await makePlan(ws, { refresh: flags.refresh, target: flags.target, replace: flags.replace, destroy: Boolean(flags.destroy), allowDestroy: flags.allowDestroy }),
+        );
         if (flags.out) await writePlanFile(flags.out, { templateFile: ws.template.file, destroy: Boolean(flags.destroy), plan });
         await showPlan(plan, flags, output);
         if (flags.out) output.err(`Saved the plan to ${flags.out}. Apply exactly this plan with: berth apply ${flags.out}`);
@@ -61,7 +64,7 @@ export function printWarnings(warnings: readonly Diagnostic[], output: Output): 
 }
 
 /** One plan, the view the flags and the terminal ask for. */
-export async function showPlan(plan: Plan, flags: PlanViewFlags, output: Output): Promise<void> {
+export async function showPlan(plan: MaskedPlan, flags: PlanViewFlags, output: Output): Promise<void> {
   if (flags.json) return output.out(renderPlanJson(plan));
   if (flags.markdown) return output.out(joinMarkdownParts(renderPlanMarkdown(plan)));
   if (output.interactive && flags.tui !== false && hasChanges(plan)) return showPlanInteractively(plan, output.color);

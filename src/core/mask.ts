@@ -1,0 +1,189 @@
+/**
+ * The one masking function: every output (text, JSON, Markdown, TUI, saved plan, `show`,
+ * `state show`, discovery records, log lines, error messages) goes through a Masker built here.
+ * It decides nothing about what is secret: it reads the paths src/core/secrets.ts chose.
+ */
+import type { Diagnostic } from "./errors.js";
+import type { MaskedPlan, Plan } from "./plan.js";
+import type { ResourceSchema } from "./provider.js";
+import {
+  MASK,
+  MIN_SCRUBBED_LENGTH,
+  SENSITIVE_CHANGED,
+  identifierPaths,
+  isMaskMarker,
+  sensitivePaths,
+  stringLeavesWithPaths,
+  valueAt,
+  type AttrPath,
+} from "./secrets.js";
+import type { AttrValue, Attributes } from "./types.js";
+
+/** One set of attributes and what the plan says about its paths. */
+export interface MaskSubject {
+  attributes: Attributes | null;
+  sensitivePaths: readonly AttrPath[];
+  identifierPaths: readonly AttrPath[];
+}
+
+export interface Masker {
+  /** The attributes with secret paths masked and secrets scrubbed from every other non-identifier string. */
+  attributes(subject: MaskSubject): Attributes | null;
+  /** Free text (a message, a log line) with every secret scrubbed, except inside an identifier it contains. */
+  text(text: string): string;
+}
+
+/**
+ * A Masker that knows the secrets and the identifiers of all `subjects`: a password set in one
+ * resource is also hidden in another resource's command line, and a name that happens to contain
+ * a secret is never rewritten (a warning says the secret is not one; see secretReuseWarnings).
+ */
+export function createMasker(subjects: Iterable<MaskSubject>, identifiers: Iterable<string> = []): Masker {
+  const secretSet = new Set<string>();
+  const identifierSet = new Set<string>(identifiers);
+  for (const s of subjects) {
+    if (!s.attributes) continue;
+    for (const path of s.sensitivePaths) {
+      for (const [, value] of stringLeavesWithPaths(valueAt(s.attributes, path))) {
+        if (!isMaskMarker(value) && value.length >= MIN_SCRUBBED_LENGTH) secretSet.add(value);
+      }
+    }
+    for (const path of s.identifierPaths) {
+      for (const [, value] of stringLeavesWithPaths(valueAt(s.attributes, path))) identifierSet.add(value);
+    }
+  }
+  // Longest first: a secret that starts with another must not leave its tail showing.
+  const secrets = [...secretSet].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+  const shielding = new Map(secrets.map((s) => [s, [...identifierSet].filter((id) => id.includes(s))]));
+  const scrub = (text: string): string => {
+    let out = text;
+    for (const secret of secrets) if (out.includes(secret)) out = scrubOne(out, secret, shielding.get(secret) ?? []);
+    return out;
+  };
+  const maskValue = (value: AttrValue, path: AttrPath, subject: MaskSubject): AttrValue => {
+    if (underAny(subject.sensitivePaths, path)) return maskLeaves(value);
+    if (underAny(subject.identifierPaths, path)) return value;
+    if (typeof value === "string") return scrub(value);
+    if (Array.isArray(value)) return value.map((v, i) => maskValue(v, [...path, String(i)], subject));
+    if (value !== null && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskValue(v, [...path, k], subject)]));
+    }
+    return value;
+  };
+  return {
+    attributes: (subject) => (subject.attributes ? (maskValue(subject.attributes, [], subject) as Attributes) : null),
+    text: (text) => (secrets.length === 0 ? text : scrub(text)),
+  };
+}
+
+/** Replaces each occurrence of `secret` that is not part of an occurrence of a shielding identifier. */
+function scrubOne(text: string, secret: string, shields: readonly string[]): string {
+  const shielded: [number, number][] = [];
+  for (const id of shields) {
+    for (let at = text.indexOf(id); at >= 0; at = text.indexOf(id, at + 1)) shielded.push([at, at + id.length]);
+  }
+  let out = "";
+  let from = 0;
+  for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + secret.length)) {
+    if (shielded.some(([start, end]) => start <= at && at + secret.length <= end)) continue;
+    out += text.slice(from, at) + MASK;
+    from = at + secret.length;
+  }
+  return out + text.slice(from);
+}
+
+function underAny(paths: readonly AttrPath[], path: readonly string[]): boolean {
+  for (const p of paths) if (p.length <= path.length && p.every((segment, i) => segment === path[i])) return true;
+  return false;
+}
+
+function maskLeaves(value: AttrValue): AttrValue {
+  if (value === null || isMaskMarker(value)) return value;
+  if (Array.isArray(value)) return value.map(maskLeaves);
+  if (typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskLeaves(v)]));
+  return MASK;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plans
+
+/** The Masker of a plan: its changes' and drift's secrets, its addresses and names as identifiers. */
+export function planMasker(plan: Plan): Masker {
+  const subjects: MaskSubject[] = [];
+  const identifiers = [plan.project];
+  for (const c of plan.changes) {
+    subjects.push({ ...c, attributes: c.before }, { ...c, attributes: c.after });
+    identifiers.push(c.address, c.name);
+  }
+  for (const d of plan.drift) {
+    subjects.push({ ...d, attributes: d.before }, { ...d, attributes: d.after });
+    identifiers.push(d.address);
+  }
+  return createMasker(subjects, identifiers);
+}
+
+/**
+ * The plan as every output shows it. Idempotent: masking a masked plan (a saved one) changes
+ * nothing, so `show PLANFILE` goes through it too.
+ */
+export function maskPlan(plan: Plan): MaskedPlan {
+  const masker = planMasker(plan);
+  const mask = (attributes: Attributes | null, subject: Omit<MaskSubject, "attributes">) => masker.attributes({ ...subject, attributes });
+  return {
+    ...plan,
+    changes: plan.changes.map((c) => {
+      const before = mask(c.before, c);
+      const after = mask(c.after, c);
+      if (!c.before || !c.after || !before || !after) return { ...c, before, after };
+      return { ...c, before, after: flagChangedSecrets(c.before, c.after, before, after) as Attributes };
+    }),
+    drift: plan.drift.map((d) => ({ ...d, before: mask(d.before, d), after: mask(d.after, d), summary: masker.text(d.summary) })),
+    warnings: plan.warnings.map((w): Diagnostic => ({ ...w, message: masker.text(w.message) })),
+    gaps: plan.gaps.map((g) => ({ ...g, reason: masker.text(g.reason) })),
+    masked: true,
+  };
+}
+
+type Side = AttrValue | undefined;
+
+/** Where a masked value reads the same on both sides but the real one changed, says so. */
+function flagChangedSecrets(realBefore: Side, realAfter: Side, shownBefore: Side, shownAfter: Side): Side {
+  if (isMap(shownBefore) && isMap(shownAfter) && isMap(realBefore) && isMap(realAfter)) {
+    return Object.fromEntries(
+      Object.entries(shownAfter).map(([k, v]) => [k, flagChangedSecrets(realBefore[k], realAfter[k], shownBefore[k], v) as AttrValue]),
+    );
+  }
+  if (Array.isArray(shownBefore) && Array.isArray(shownAfter) && Array.isArray(realBefore) && Array.isArray(realAfter)) {
+    if (shownBefore.length !== shownAfter.length) return shownAfter;
+    return shownAfter.map((v, i) => flagChangedSecrets(realBefore[i], realAfter[i], shownBefore[i], v) as AttrValue);
+  }
+  if (typeof shownAfter === "string" && shownAfter === shownBefore && shownAfter.includes(MASK) && JSON.stringify(realBefore) !== JSON.stringify(realAfter)) {
+    return shownAfter.split(MASK).join(SENSITIVE_CHANGED);
+  }
+  return shownAfter;
+}
+
+function isMap(value: Side): value is Record<string, AttrValue> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resources outside a plan: the recorded state, a discovery record
+
+export interface SchemaResource {
+  address: string;
+  attributes: Attributes;
+}
+
+/**
+ * Resources masked together (their secrets are scrubbed from each other), each by its schema:
+ * `state show`, `show --json`, the record the discovery provider stores.
+ */
+export function maskResources<R extends SchemaResource>(resources: readonly R[], schemaOf: (r: R) => ResourceSchema | undefined): R[] {
+  const subjects = resources.map((r) => {
+    const schema = schemaOf(r);
+    return { attributes: r.attributes, sensitivePaths: sensitivePaths(r.attributes, schema), identifierPaths: identifierPaths(schema) };
+  });
+  const masker = createMasker(subjects, resources.map((r) => r.address));
+  return resources.map((r, i) => ({ ...r, attributes: masker.attributes(subjects[i]) ?? {} }));
+}
