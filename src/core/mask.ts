@@ -54,7 +54,9 @@ export function createMasker(subjects: Iterable<MaskSubject>, identifiers: Itera
   }
   // Longest first: a secret that starts with another must not leave its tail showing.
   const secrets = [...secretSet].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
-  const shielding = new Map(secrets.map((s) => [s, [...identifierSet].filter((id) => id.includes(s))]));
+  // A name shields the secret it contains ("wordpress:latest"), but a name that IS the secret
+  // would shield every occurrence of it: there the secret is scrubbed like anywhere else.
+  const shielding = new Map(secrets.map((s) => [s, [...identifierSet].filter((id) => id.length > s.length && id.includes(s))]));
   const scrub = (text: string): string => {
     let out = text;
     for (const secret of secrets) if (out.includes(secret)) out = scrubOne(out, secret, shielding.get(secret) ?? []);
