@@ -12,7 +12,7 @@ export interface SchemaAttributes {
 /**
  * A secret whose value is also a name (the image, the container) or a plain value elsewhere is
  * no secret: masking leaves names alone, so say it instead of pretending
- * ("the value of MYSQL_PASSWORD also appears in the image of container.wordpress[0]").
+ * ("container.wordpress[0]: the value of MYSQL_PASSWORD also appears in name, image: it is not secret").
  * One warning per secret, naming the first resource (in the given order) it shows in.
  */
 export function secretReuseWarnings(resources: readonly SchemaAttributes[]): Diagnostic[] {
@@ -40,7 +40,7 @@ export function secretReuseWarnings(resources: readonly SchemaAttributes[]): Dia
       warnings.push({
         severity: "warning",
         code: "W_SECRET_REUSED",
-        message: `the value of ${name} also appears as ${listWords([...new Set(where)])} of ${r.address}: it is not secret; give it a value of its own`,
+        message: `the value of ${name} also appears in ${listWords([...new Set(where)])}: it is not secret; give it a value of its own`,
         where: { address: r.address },
       });
       break;
@@ -55,10 +55,9 @@ function reveals(text: string, secret: string, isIdentifier: boolean): boolean {
   return isIdentifier && secret.length >= MIN_SCRUBBED_LENGTH && text.includes(secret);
 }
 
-/** ["image"] → "the image"; ["environment", "MYSQL_USER"] → "environment.MYSQL_USER". */
+/** ["image"] → "image"; ["aliases", "0"] → "aliases"; ["environment", "MYSQL_USER"] → "environment.MYSQL_USER". */
 function describePath(path: AttrPath): string {
-  const named = path.filter((segment) => !/^\d+$/.test(segment));
-  return named.length === 1 ? `the ${named[0]}` : named.join(".");
+  return path.filter((segment) => !/^\d+$/.test(segment)).join(".");
 }
 
 function listWords(words: string[]): string {

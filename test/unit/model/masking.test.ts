@@ -168,7 +168,7 @@ describe("a secret that is also a name", () => {
         severity: "warning",
         code: "W_SECRET_REUSED",
         message:
-          "the value of MYSQL_PASSWORD also appears as the name, the service, the image and the aliases of container.wordpress[0]: it is not secret; give it a value of its own",
+          "the value of MYSQL_PASSWORD also appears in name, service, image and aliases: it is not secret; give it a value of its own",
         where: { address: "container.wordpress[0]" },
       },
     ]);
@@ -180,6 +180,14 @@ describe("a secret that is also a name", () => {
     expect(masker.text("container.wordpress[0]: pulling wordpress:latest for p_wordpress_1, password wordpress")).toBe(
       `container.wordpress[0]: pulling wordpress:latest for p_wordpress_1, password ${MASK}`,
     );
+  });
+
+  it("is said too when the secret is also a plain value", async () => {
+    const desired = await desiredFrom(`app:\n  image: berth/web:1\n  environment:\n    DB_PASSWORD: hunter2hunter\n    DB_USER: hunter2hunter\n`);
+    const warnings = secretReuseWarnings(desired.map((d) => ({ address: d.address, attributes: d.attributes, schema: SCHEMAS[d.provider][d.type] })));
+    expect(warnings.map((w) => w.message)).toEqual([
+      "the value of DB_PASSWORD also appears in environment.DB_USER: it is not secret; give it a value of its own",
+    ]);
   });
 
   it("warns nothing when secrets are secrets", async () => {
