@@ -3,7 +3,8 @@
  * `state show`, discovery records, log lines, error messages) goes through a Masker built here.
  * It decides nothing about what is secret: it reads the paths src/core/secrets.ts chose.
  */
-import type { Diagnostic } from "./errors.js";
+import { UserError, type Diagnostic } from "./errors.js";
+import type { ApplyEvent } from "./events.js";
 import type { MaskedPlan, Plan } from "./plan.js";
 import type { ResourceSchema } from "./provider.js";
 import {
@@ -146,6 +147,20 @@ export function maskPlan(plan: Plan): MaskedPlan {
   };
 }
 
+/** Log lines and errors quote what providers and engines said, secrets included. */
+export function maskApplyEvent(e: ApplyEvent, masker: Masker): ApplyEvent {
+  switch (e.kind) {
+    case "step-log":
+      return { ...e, message: masker.text(e.message) };
+    case "step-failed":
+      return { ...e, error: new UserError(e.error.code, masker.text(e.error.message), e.error.where) };
+    case "step-skipped":
+      return { ...e, reason: masker.text(e.reason) };
+    default:
+      return e;
+  }
+}
+
 type Side = AttrValue | undefined;
 
 /** Where a masked value reads the same on both sides but the real one changed, says so. */
@@ -177,15 +192,24 @@ export interface SchemaResource {
   attributes: Attributes;
 }
 
+/** A Masker that knows the secrets and names of resources outside a plan, each read by its schema. */
+export function resourcesMasker<R extends SchemaResource>(resources: readonly R[], schemaOf: (r: R) => ResourceSchema | undefined): Masker {
+  return createMasker(resourceSubjects(resources, schemaOf), resources.map((r) => r.address));
+}
+
 /**
  * Resources masked together (their secrets are scrubbed from each other), each by its schema:
  * `state show`, `show --json`, the record the discovery provider stores.
  */
 export function maskResources<R extends SchemaResource>(resources: readonly R[], schemaOf: (r: R) => ResourceSchema | undefined): R[] {
-  const subjects = resources.map((r) => {
+  const subjects = resourceSubjects(resources, schemaOf);
+  const masker = createMasker(subjects, resources.map((r) => r.address));
+  return resources.map((r, i) => ({ ...r, attributes: masker.attributes(subjects[i]) ?? {} }));
+}
+
+function resourceSubjects<R extends SchemaResource>(resources: readonly R[], schemaOf: (r: R) => ResourceSchema | undefined): MaskSubject[] {
+  return resources.map((r) => {
     const schema = schemaOf(r);
     return { attributes: r.attributes, sensitivePaths: sensitivePaths(r.attributes, schema), identifierPaths: identifierPaths(schema) };
   });
-  const masker = createMasker(subjects, resources.map((r) => r.address));
-  return resources.map((r, i) => ({ ...r, attributes: masker.attributes(subjects[i]) ?? {} }));
 }

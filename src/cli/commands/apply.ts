@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { UserError } from "../../core/errors.js";
 import type { ApplyEvent, ApplySummary } from "../../core/events.js";
 import { hasChanges, isNoOp, type MaskedPlan, type Plan } from "../../core/plan.js";
-import { maskPlan, planMasker, type Masker } from "../../core/mask.js";
+import { maskApplyEvent, maskPlan, planMasker } from "../../core/mask.js";
 import { executePlan } from "../../apply/executor.js";
 import { StateRecorder } from "../../apply/state-recorder.js";
 import { formatApplyEvent, formatApplySummary } from "../../render/apply-text.js";
@@ -46,7 +46,7 @@ export function registerApplyCommands(program: Command, output: Output): void {
 }
 
 async function run(flags: ApplyFlags, output: Output, verb: "Apply" | "Destroy", planfile?: string): Promise<void> {
-  const ws = await openWorkspace(flags);
+  const ws = await openWorkspace(flags, output);
   let lock: { release(): Promise<void> } | null = null;
   try {
     printWarnings(ws.warnings, output);
@@ -116,17 +116,6 @@ async function approve(plan: MaskedPlan, flags: ApplyFlags, output: Output, tui:
   return confirmApply(question, output);
 }
 
-/** Log lines and errors quote what providers and engines said, secrets included. */
-function maskEvent(e: ApplyEvent, masker: Masker): ApplyEvent {
-  if (e.kind === "step-log") return { ...e, message: masker.text(e.message) };
-  if (e.kind === "step-failed") {
-    const error = new UserError(e.error.code, masker.text(e.error.message), e.error.where);
-    return { ...e, error };
-  }
-  if (e.kind === "step-skipped") return { ...e, reason: masker.text(e.reason) };
-  return e;
-}
-
 /**
  * Runs the executor with its events shown as the live Ink view on a terminal, or one text line
  * per event elsewhere. Ctrl-C: the first stops after in-flight changes, the second forces.
@@ -143,7 +132,7 @@ async function execute(
   const masker = planMasker(plan);
   const view = tui?.startApplyView({ color: output.color, total: plan.changes.filter((c) => c.actions[0] !== "no-op").length, verb, onInterrupt: () => onSigint() });
   const emit = (raw: ApplyEvent) => {
-    const e = maskEvent(raw, masker);
+    const e = maskApplyEvent(raw, masker);
     if (view) return view.emit(e);
     const line = formatApplyEvent(e, { color: output.color });
     // Errors go where errors go (stderr, as Terraform's do); progress to stdout.

@@ -22,7 +22,7 @@ export interface PlanViewFlags {
 export function registerPlanCommands(program: Command, output: Output): void {
   withProjectFlags(program.command("validate").description("check a template without touching any engine")).action(
     async (flags) => {
-      const ws = await openWorkspace(flags);
+      const ws = await openWorkspace(flags, output);
       try {
         for (const w of ws.warnings) output.err(formatDiagnostic(w));
         output.out(`The template ${ws.template.file} is valid: ${ws.template.services.length} services, ${ws.desired.length} resources.`);
@@ -43,7 +43,7 @@ export function registerPlanCommands(program: Command, output: Output): void {
     .option("--destroy", "plan destroying everything")
     .option("--allow-destroy <addr>", "allow deleting or replacing this protected resource (repeatable)", collect, [])
     .action(async (flags) => {
-      const ws = await openWorkspace(flags);
+      const ws = await openWorkspace(flags, output);
       try {
         printWarnings(ws.warnings, output);
         const plan = maskPlan(

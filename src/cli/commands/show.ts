@@ -25,7 +25,7 @@ export function registerShowCommands(program: Command, output: Output): void {
         else output.out(renderPlanText(plan, { color: output.color }));
         return;
       }
-      const ws = await openWorkspace(flags);
+      const ws = await openWorkspace(flags, output);
       try {
         const resources = maskedState(ws);
         if (flags.json) return output.out(JSON.stringify(ws.state && { ...ws.state, resources }, null, 2));
@@ -38,7 +38,7 @@ export function registerShowCommands(program: Command, output: Output): void {
 
   const state = program.command("state").description("inspect or edit the recorded state");
   withProjectFlags(state.command("list").description("list recorded addresses")).action(async (flags) => {
-    const ws = await openWorkspace(flags);
+    const ws = await openWorkspace(flags, output);
     try {
       for (const a of listAddresses(ws.state)) output.out(a);
     } finally {
@@ -47,7 +47,7 @@ export function registerShowCommands(program: Command, output: Output): void {
   });
   withProjectFlags(state.command("show").argument("<address>").description("show one recorded resource")).action(
     async (address: string, flags) => {
-      const ws = await openWorkspace(flags);
+      const ws = await openWorkspace(flags, output);
       try {
         showResource(ws.state, address);
         output.out(JSON.stringify(maskedState(ws).find((r) => r.address === address), null, 2));
@@ -58,7 +58,7 @@ export function registerShowCommands(program: Command, output: Output): void {
   );
   withProjectFlags(state.command("rm").argument("<address>").description("forget a resource without destroying it")).action(
     async (address: string, flags) => {
-      const ws = await openWorkspace(flags);
+      const ws = await openWorkspace(flags, output);
       const lock = await ws.backend.lock("berth state rm");
       try {
         const current = await ws.backend.read();

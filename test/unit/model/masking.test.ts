@@ -5,7 +5,8 @@ import path from "node:path";
 import { loadTemplate } from "../../../src/template/load.js";
 import { buildDesired } from "../../../src/model/desired.js";
 import { plan } from "../../../src/planner/plan.js";
-import { maskPlan, maskResources, planMasker } from "../../../src/core/mask.js";
+import { maskApplyEvent, maskPlan, maskResources, planMasker } from "../../../src/core/mask.js";
+import { UserError } from "../../../src/core/errors.js";
 import { secretReuseWarnings } from "../../../src/core/secret-reuse.js";
 import { MASK } from "../../../src/core/secrets.js";
 import type { Plan } from "../../../src/core/plan.js";
@@ -193,6 +194,28 @@ describe("a secret that is also a name", () => {
   it("warns nothing when secrets are secrets", async () => {
     const desired = await desiredFrom(TOMCAT_MYSQL, { DB_PASSWORD: "dbpw-4f1e9a" });
     expect(secretReuseWarnings(desired.map((d) => ({ address: d.address, attributes: d.attributes, schema: SCHEMAS[d.provider][d.type] })))).toEqual([]);
+  });
+});
+
+describe("apply's log lines and errors", () => {
+  it("are scrubbed by the plan's masker, names intact", async () => {
+    const desired = await desiredFrom(TOMCAT_MYSQL, { DB_PASSWORD: "dbpw-4f1e9a" });
+    const masker = planMasker(planOf(desired, [], []));
+    const failed = maskApplyEvent(
+      {
+        kind: "step-failed",
+        address: "container.db[0]",
+        actions: ["create"],
+        ms: 1,
+        error: new UserError("E_DOCKER", "p_db_1 exited: mysqld: access denied for root using password s3cr3t-R00T-pw", { address: "container.db[0]" }),
+      },
+      masker,
+    );
+    expect(failed.kind === "step-failed" && failed.error.toString()).toBe(
+      `Error: container.db[0]: p_db_1 exited: mysqld: access denied for root using password ${MASK}`,
+    );
+    const log = maskApplyEvent({ kind: "step-log", address: "container.tomcat[0]", message: "started with --db-password=dbpw-4f1e9a" }, masker);
+    expect(log).toEqual({ kind: "step-log", address: "container.tomcat[0]", message: `started with --db-password=${MASK}` });
   });
 });
 
