@@ -41,8 +41,16 @@ export async function readPlanFile(path: string): Promise<SavedPlan> {
   if (parsed?.kind !== "berth-plan" || parsed.version !== 1 || !parsed.plan) {
     throw new UserError("E_PLAN_FILE", `${path} is not a Berth plan file`);
   }
+  if (!hasMaskingPaths(parsed.plan)) {
+    throw new UserError("E_PLAN_FILE", `${path} was saved by an older Berth that did not record what is secret; run \`berth plan --out\` again`);
+  }
   // Masked again (it changes nothing in a plan Berth wrote): a hand-edited file shows no more than any plan.
   return { ...parsed, plan: maskPlan(parsed.plan) };
+}
+
+function hasMaskingPaths(plan: Plan): boolean {
+  const entries: { sensitivePaths?: unknown; identifierPaths?: unknown }[] = [...(plan.changes ?? []), ...(plan.drift ?? [])];
+  return entries.every((e) => Array.isArray(e.sensitivePaths) && Array.isArray(e.identifierPaths));
 }
 
 /**

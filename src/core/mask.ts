@@ -11,6 +11,7 @@ import {
   MASK,
   MIN_SCRUBBED_LENGTH,
   SENSITIVE_CHANGED,
+  covers,
   identifierPaths,
   isMaskMarker,
   sensitivePaths,
@@ -64,8 +65,8 @@ export function createMasker(subjects: Iterable<MaskSubject>, identifiers: Itera
     return out;
   };
   const maskValue = (value: AttrValue, path: AttrPath, subject: MaskSubject): AttrValue => {
-    if (underAny(subject.sensitivePaths, path)) return maskLeaves(value);
-    if (underAny(subject.identifierPaths, path)) return value;
+    if (covers(subject.sensitivePaths, path)) return maskLeaves(value);
+    if (covers(subject.identifierPaths, path)) return value;
     if (typeof value === "string") return scrub(value);
     if (Array.isArray(value)) return value.map((v, i) => maskValue(v, [...path, String(i)], subject));
     if (value !== null && typeof value === "object") {
@@ -93,11 +94,6 @@ function scrubOne(text: string, secret: string, shields: readonly string[]): str
     from = at + secret.length;
   }
   return out + text.slice(from);
-}
-
-function underAny(paths: readonly AttrPath[], path: readonly string[]): boolean {
-  for (const p of paths) if (p.length <= path.length && p.every((segment, i) => segment === path[i])) return true;
-  return false;
 }
 
 function maskLeaves(value: AttrValue): AttrValue {

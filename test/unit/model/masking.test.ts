@@ -123,6 +123,15 @@ describe("a plan with drift, warnings and gaps", () => {
     expect(() => unmaskPlan(maskPlan(p), edited)).toThrow(/no longer produces the reviewed plan/);
   });
 
+  it("refuses a plan file that does not say what is secret (saved by an older Berth)", async () => {
+    const desired = await desiredFrom(TOMCAT_MYSQL, { DB_PASSWORD: "dbpw-4f1e9a" });
+    const shown = maskPlan(planOf(desired, [], []));
+    const old = { ...shown, changes: shown.changes.map(({ sensitivePaths: _s, identifierPaths: _i, ...c }) => c) };
+    const file = path.join(await mkdtemp(path.join(tmpdir(), "berth-old-")), "old.plan");
+    await writeFile(file, JSON.stringify({ kind: "berth-plan", version: 1, templateFile: "x", destroy: false, plan: old }));
+    await expect(readPlanFile(file)).rejects.toThrow(/older Berth .* run `berth plan --out` again/);
+  });
+
   it("masks what the plan marked and nothing else, the same way twice", async () => {
     const desired = await desiredFrom(TOMCAT_MYSQL, { DB_PASSWORD: "dbpw-4f1e9a" });
     const p = planOf(desired, [], []);
