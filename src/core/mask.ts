@@ -11,11 +11,9 @@ import {
   MASK,
   MIN_SCRUBBED_LENGTH,
   SENSITIVE_CHANGED,
-  covers,
   identifierPaths,
   isMaskMarker,
   sensitivePaths,
-  stringLeavesWithPaths,
   valueAt,
   type AttrPath,
 } from "./secrets.js";
@@ -46,54 +44,96 @@ export function createMasker(subjects: Iterable<MaskSubject>, identifiers: Itera
   for (const s of subjects) {
     if (!s.attributes) continue;
     for (const path of s.sensitivePaths) {
-      for (const [, value] of stringLeavesWithPaths(valueAt(s.attributes, path))) {
+      forEachString(valueAt(s.attributes, path), (value) => {
         if (!isMaskMarker(value) && value.length >= MIN_SCRUBBED_LENGTH) secretSet.add(value);
-      }
+      });
     }
-    for (const path of s.identifierPaths) {
-      for (const [, value] of stringLeavesWithPaths(valueAt(s.attributes, path))) identifierSet.add(value);
-    }
+    for (const path of s.identifierPaths) forEachString(valueAt(s.attributes, path), (value) => identifierSet.add(value));
   }
-  // Longest first: a secret that starts with another must not leave its tail showing.
-  const secrets = [...secretSet].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
-  // A name shields the secret it contains ("wordpress:latest"), but a name that IS the secret
-  // would shield every occurrence of it: there the secret is scrubbed like anywhere else.
-  const shielding = new Map(secrets.map((s) => [s, [...identifierSet].filter((id) => id.length > s.length && id.includes(s))]));
-  const scrub = (text: string): string => {
-    let out = text;
-    for (const secret of secrets) if (out.includes(secret)) out = scrubOne(out, secret, shielding.get(secret) ?? []);
-    return out;
-  };
-  const maskValue = (value: AttrValue, path: AttrPath, subject: MaskSubject): AttrValue => {
-    if (covers(subject.sensitivePaths, path)) return maskLeaves(value);
-    if (covers(subject.identifierPaths, path)) return value;
+  const scrub = secretScrubber([...secretSet], identifierSet);
+  const nothingToScrub = secretSet.size === 0;
+  // Walks only as deep as a path or a secret needs; untouched subtrees are shared, not copied.
+  const maskValue = (value: AttrValue, sensitive: readonly AttrPath[], named: readonly AttrPath[]): AttrValue => {
+    if (sensitive.some((p) => p.length === 0)) return maskLeaves(value);
+    if (named.some((p) => p.length === 0)) return value;
     if (typeof value === "string") return scrub(value);
-    if (Array.isArray(value)) return value.map((v, i) => maskValue(v, [...path, String(i)], subject));
+    if (nothingToScrub && sensitive.length === 0) return value;
+    if (Array.isArray(value)) return value.map((v, i) => maskValue(v, below(sensitive, String(i)), below(named, String(i))));
     if (value !== null && typeof value === "object") {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskValue(v, [...path, k], subject)]));
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskValue(v, below(sensitive, k), below(named, k))]));
     }
     return value;
   };
   return {
-    attributes: (subject) => (subject.attributes ? (maskValue(subject.attributes, [], subject) as Attributes) : null),
-    text: (text) => (secrets.length === 0 ? text : scrub(text)),
+    attributes: (subject) =>
+      subject.attributes ? (maskValue(subject.attributes, subject.sensitivePaths, subject.identifierPaths) as Attributes) : null,
+    text: scrub,
   };
 }
 
-/** Replaces each occurrence of `secret` that is not part of an occurrence of a shielding identifier. */
-function scrubOne(text: string, secret: string, shields: readonly string[]): string {
-  const shielded: [number, number][] = [];
-  for (const id of shields) {
-    for (let at = text.indexOf(id); at >= 0; at = text.indexOf(id, at + 1)) shielded.push([at, at + id.length]);
+const NO_PATHS: readonly AttrPath[] = [];
+
+/** The paths under `key`, relative to it. */
+function below(paths: readonly AttrPath[], key: string): readonly AttrPath[] {
+  if (paths.length === 0) return NO_PATHS;
+  const inner = paths.filter((p) => p[0] === key).map((p) => p.slice(1));
+  return inner.length === 0 ? NO_PATHS : inner;
+}
+
+function forEachString(value: AttrValue | undefined, visit: (text: string) => void): void {
+  if (typeof value === "string") visit(value);
+  else if (Array.isArray(value)) for (const v of value) forEachString(v, visit);
+  else if (value !== null && typeof value === "object") for (const v of Object.values(value)) forEachString(v, visit);
+}
+
+/**
+ * Replaces every secret inside a text, leftmost and longest first (a secret that starts with
+ * another must not leave its tail showing), except where it is part of a name the text quotes.
+ * Secrets are indexed by their first characters, so a big plan's many strings are each read
+ * once, not once per secret.
+ */
+function secretScrubber(secrets: readonly string[], identifiers: ReadonlySet<string>): (text: string) => string {
+  const byPrefix = new Map<string, string[]>();
+  for (const secret of secrets) {
+    const key = secret.slice(0, MIN_SCRUBBED_LENGTH);
+    byPrefix.set(key, [...(byPrefix.get(key) ?? []), secret]);
   }
-  let out = "";
-  let from = 0;
-  for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + secret.length)) {
-    if (shielded.some(([start, end]) => start <= at && at + secret.length <= end)) continue;
-    out += text.slice(from, at) + MASK;
-    from = at + secret.length;
-  }
-  return out + text.slice(from);
+  for (const list of byPrefix.values()) list.sort((a, b) => b.length - a.length);
+  // A name shields the secret it contains ("wordpress:latest"), but a name that IS the secret
+  // would shield every occurrence of it: there the secret is scrubbed like anywhere else.
+  const shields = new Map<string, string[]>();
+  const shieldsOf = (secret: string): string[] => {
+    let found = shields.get(secret);
+    if (!found) {
+      found = [...identifiers].filter((id) => id.length > secret.length && id.includes(secret));
+      shields.set(secret, found);
+    }
+    return found;
+  };
+  const shielded = (text: string, at: number, secret: string): boolean =>
+    shieldsOf(secret).some((id) => {
+      for (let start = text.indexOf(id); start >= 0; start = text.indexOf(id, start + 1)) {
+        if (start <= at && at + secret.length <= start + id.length) return true;
+      }
+      return false;
+    });
+  if (secrets.length === 0) return (text) => text;
+  return (text) => {
+    let out = "";
+    let from = 0;
+    for (let at = 0; at + MIN_SCRUBBED_LENGTH <= text.length; ) {
+      const candidates = byPrefix.get(text.slice(at, at + MIN_SCRUBBED_LENGTH));
+      const hit = candidates?.find((secret) => text.startsWith(secret, at) && !shielded(text, at, secret));
+      if (hit === undefined) {
+        at++;
+        continue;
+      }
+      out += text.slice(from, at) + MASK;
+      at += hit.length;
+      from = at;
+    }
+    return from === 0 ? text : out + text.slice(from);
+  };
 }
 
 function maskLeaves(value: AttrValue): AttrValue {
@@ -110,12 +150,16 @@ function maskLeaves(value: AttrValue): AttrValue {
 export function planMasker(plan: Plan): Masker {
   const subjects: MaskSubject[] = [];
   const identifiers = [plan.project];
+  const sides = (e: Omit<MaskSubject, "attributes"> & { before: Attributes | null; after: Attributes | null }) => {
+    const paths = { sensitivePaths: e.sensitivePaths, identifierPaths: e.identifierPaths };
+    subjects.push({ ...paths, attributes: e.before }, { ...paths, attributes: e.after });
+  };
   for (const c of plan.changes) {
-    subjects.push({ ...c, attributes: c.before }, { ...c, attributes: c.after });
+    sides(c);
     identifiers.push(c.address, c.name);
   }
   for (const d of plan.drift) {
-    subjects.push({ ...d, attributes: d.before }, { ...d, attributes: d.after });
+    sides(d);
     identifiers.push(d.address);
   }
   return createMasker(subjects, identifiers);
@@ -133,7 +177,8 @@ export function maskPlan(plan: Plan): MaskedPlan {
     changes: plan.changes.map((c) => {
       const before = mask(c.before, c);
       const after = mask(c.after, c);
-      if (!c.before || !c.after || !before || !after) return { ...c, before, after };
+      // Unmasked sides come back as they were: nothing there can read the same yet differ.
+      if (!c.before || !c.after || !before || !after || (before === c.before && after === c.after)) return { ...c, before, after };
       return { ...c, before, after: flagChangedSecrets(c.before, c.after, before, after) as Attributes };
     }),
     drift: plan.drift.map((d) => ({ ...d, before: mask(d.before, d), after: mask(d.after, d), summary: masker.text(d.summary) })),
