@@ -20,7 +20,7 @@ import {
   type KeyPress,
   type RowView,
 } from "./browse-state.js";
-import { createPlanModel, type PlanModel } from "./plan-model.js";
+import { createPlanModel } from "./plan-model.js";
 import { scrollTop, windowRows, type PlanRow } from "./view-model.js";
 
 export type { BrowseResult } from "./browse-state.js";
