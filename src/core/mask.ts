@@ -58,9 +58,14 @@ export function createMasker(subjects: Iterable<MaskSubject>, identifiers: Itera
     if (named.some((p) => p.length === 0)) return value;
     if (typeof value === "string") return scrub(value);
     if (nothingToScrub && sensitive.length === 0) return value;
-    if (Array.isArray(value)) return value.map((v, i) => maskValue(v, below(sensitive, String(i)), below(named, String(i))));
+    if (Array.isArray(value)) {
+      const out = value.map((v, i) => maskValue(v, below(sensitive, String(i)), below(named, String(i))));
+      return out.every((v, i) => v === value[i]) ? value : out;
+    }
     if (value !== null && typeof value === "object") {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskValue(v, below(sensitive, k), below(named, k))]));
+      const entries = Object.entries(value);
+      const out = entries.map(([k, v]) => [k, maskValue(v, below(sensitive, k), below(named, k))] as const);
+      return out.every(([, v], i) => v === entries[i][1]) ? value : Object.fromEntries(out);
     }
     return value;
   };
