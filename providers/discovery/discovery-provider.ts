@@ -6,7 +6,7 @@ import type { ApplyContext, Provider, ProviderSchema, RefreshContext } from "../
 import type { Attributes, ObservedResource, RecordedResource } from "../../src/core/types.js";
 import { canonicalJson } from "../../src/model/config-hash.js";
 import { discoveryAddress } from "../../src/model/addresses.js";
-import { maskAttributes } from "../../src/core/secrets.js";
+import { maskResources } from "../../src/core/mask.js";
 import { connectDocker, engineStatus } from "../docker/client.js";
 import { entryFromInspect, entryFromRecorded } from "./container-entries.js";
 import { EtcdConnection, readPrefix, type EtcdTls } from "./etcd.js";
@@ -36,7 +36,17 @@ export interface DiscoveryProviderOptions {
 
 /** Every attribute of a record is rewritten in place: a record has nothing to replace. */
 export const discoverySchema: ProviderSchema = {
-  discovery: { attributes: {}, defaultRule: { update: "in-place" } },
+  discovery: {
+    attributes: {
+      // Names, never masked (a secret equal to one is warned about instead).
+      path: { update: "in-place", identifier: true },
+      name: { update: "in-place", identifier: true },
+      project: { update: "in-place", identifier: true },
+      definition: { update: "in-place", identifier: ["image", "links", "volumes", "ports"] },
+      extensions: { update: "in-place", identifier: true },
+    },
+    defaultRule: { update: "in-place" },
+  },
 };
 
 /**
@@ -177,17 +187,21 @@ function recordPath(attrs: Attributes, address: string): string {
   return path;
 }
 
-/** The stored record: the article's `Service` part, secrets masked. */
+/** The stored record: the article's `Service` part, secrets masked as in every output. */
 export function serviceRecordOf(attrs: Attributes): ServiceRecord {
-  const definition = (attrs.definition ?? {}) as Attributes;
   return {
     Service: {
       name: String(attrs.name),
       project: String(attrs.project),
-      definition: maskAttributes(definition),
+      definition: maskedDefinition(attrs),
       extensions: (attrs.extensions ?? {}) as Attributes,
     },
   };
+}
+
+function maskedDefinition(attrs: Attributes): Attributes {
+  const [masked] = maskResources([{ address: "", attributes: attrs }], () => discoverySchema.discovery);
+  return (masked.attributes.definition ?? {}) as Attributes;
 }
 
 /**
@@ -198,7 +212,7 @@ function observedAttributes(path: string, record: ServiceRecord | null, recorded
   if (!record) return { path, definition: null, extensions: null };
   const recordedDefinition = recorded?.attributes.definition as Attributes | undefined;
   const definition =
-    recordedDefinition && canonicalJson(maskAttributes(recordedDefinition)) === canonicalJson(record.Service.definition)
+    recorded && recordedDefinition && canonicalJson(maskedDefinition(recorded.attributes)) === canonicalJson(record.Service.definition)
       ? recordedDefinition
       : record.Service.definition;
   return { path, name: record.Service.name, project: record.Service.project, definition, extensions: record.Service.extensions };

@@ -84,7 +84,7 @@ export interface ContainerAttributes {
   rollout: { create_before_destroy: boolean; parallelism: number };
   /**
    * Secret values found in the service where no secret-looking key names them (an interpolated
-   * ${DB_PASSWORD}, values marked with berth.sensitive): every output masks and scrubs them.
+   * ${DB_PASSWORD}, values marked with berth.sensitive): the plan marks them, every output masks them.
    */
   sensitive_values: Record<string, string>;
   /** Path in the container → the secret or config written there before start. */

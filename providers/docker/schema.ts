@@ -1,6 +1,8 @@
 import type { ProviderSchema } from "../../src/core/provider.js";
 import type { Attributes } from "../../src/core/types.js";
 
+const NAMES = { update: "replace", identifier: true } as const;
+
 /**
  * Which container attributes Docker can change on a running container (restart policy,
  * running/stopped) and which need a new container (everything else).
@@ -8,14 +10,17 @@ import type { Attributes } from "../../src/core/types.js";
 export const dockerSchema: ProviderSchema = {
   network: {
     attributes: {
-      name: { update: "replace" },
-      project: { update: "replace" },
-      network_id: { update: "computed" },
+      name: { update: "replace", identifier: true },
+      project: { update: "replace", identifier: true },
+      network_id: { update: "computed", identifier: true },
     },
     defaultRule: { update: "replace" },
   },
   volume: {
-    attributes: {},
+    attributes: {
+      name: NAMES,
+      project: NAMES,
+    },
     // Docker changes nothing on a volume: any difference needs a new one, and that loses the
     // data, so the planner refuses it unless --allow-destroy names the volume.
     defaultRule: { update: "replace" },
@@ -30,11 +35,24 @@ export const dockerSchema: ProviderSchema = {
       one_shot: { update: "in-place" },
       // How a later replacement rolls out: changing it changes nothing on the container.
       rollout: { update: "in-place" },
-      container_id: { update: "computed" },
+      container_id: { update: "computed", identifier: true },
       published: { update: "computed" },
-      config_hash: { update: "replace", digest: true },
-      image_id: { update: "replace", resolvedAtPlan: true },
+      config_hash: { update: "replace", digest: true, identifier: true },
+      image_id: { update: "replace", resolvedAtPlan: true, identifier: true },
       environment: { update: "replace", sensitive: false },
+      // Names are never masked: a secret equal to one is not secret, and a warning says so.
+      name: NAMES,
+      project: NAMES,
+      service: NAMES,
+      image: NAMES,
+      network_mode: NAMES,
+      networks: NAMES,
+      volumes: NAMES,
+      // Paths in the container and the names of the secrets and configs written there.
+      files: NAMES,
+      hostname: NAMES,
+      working_dir: NAMES,
+      extra_hosts: NAMES,
     },
     defaultRule: { update: "replace" },
     // A routed replica with no fixed host port can run beside its replacement, so the router

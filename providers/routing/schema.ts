@@ -1,5 +1,7 @@
 import type { ProviderSchema, ResourceSchema } from "../../src/core/provider.js";
 
+const NAMES = { update: "in-place", identifier: true } as const;
+
 /**
  * Every route and upstream change is a new router configuration, reloaded without dropping a
  * connection: nothing needs a replacement. `rendered_config` (the nginx text a route renders
@@ -12,6 +14,14 @@ const routing: ResourceSchema = {
     rendered_config: { update: "in-place" },
     /** Computed: the router ran this route when it was last applied or observed. */
     serving: { update: "computed" },
+    // Names and addresses: masking never rewrites them.
+    name: NAMES,
+    virtual_host: NAMES,
+    context: NAMES,
+    upstream: NAMES,
+    services: NAMES,
+    servers: NAMES,
+    backends: NAMES,
   },
   defaultRule: { update: "in-place" },
   createBeforeDestroy: () => true,
@@ -19,5 +29,5 @@ const routing: ResourceSchema = {
 
 export const routingSchema: ProviderSchema = {
   route: routing,
-  upstream: { ...routing, attributes: {} },
+  upstream: { ...routing, attributes: { name: NAMES, servers: NAMES } },
 };

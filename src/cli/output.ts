@@ -1,3 +1,4 @@
+import type { Masker } from "../core/mask.js";
 import { shouldColor } from "../render/color.js";
 
 /** Where the CLI writes: stdout for results, stderr for warnings and progress. */
@@ -7,15 +8,27 @@ export interface Output {
   color: boolean;
   /** A terminal a person sits at: prompts and the Ink view are allowed. */
   interactive: boolean;
+  /**
+   * From now on, scrub these secrets from what err() writes: warnings and errors quote what
+   * engines and templates said. (What out() writes is rendered from masked plans and states.)
+   */
+  useMasker(masker: Masker): void;
 }
 
 export function processOutput(): Output {
   const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY) && !inCi(process.env) && process.env.TERM !== "dumb";
+  let masker: Masker | null = null;
   return {
     out: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
-    err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
+    err: (raw) => {
+      const text = masker ? masker.text(raw) : raw;
+      process.stderr.write(text.endsWith("\n") ? text : `${text}\n`);
+    },
     color: shouldColor(process.stdout, process.env),
     interactive,
+    useMasker: (m) => {
+      masker = m;
+    },
   };
 }
 

@@ -1,10 +1,10 @@
 import type { ApplyEvent } from "../core/events.js";
-import type { Plan } from "../core/plan.js";
+import type { MaskedPlan } from "../core/plan.js";
 
 /** What src/tui/run-tui.ts exports; imported at run time from its own bundle. */
 export interface TuiModule {
-  browsePlan(plan: Plan, opts: { color: boolean }): Promise<void>;
-  confirmPlan(plan: Plan, opts: { color: boolean; verb?: "Apply" | "Destroy" }): Promise<boolean>;
+  browsePlan(plan: MaskedPlan, opts: { color: boolean }): Promise<void>;
+  confirmPlan(plan: MaskedPlan, opts: { color: boolean; verb?: "Apply" | "Destroy" }): Promise<boolean>;
   startApplyView(opts: { color: boolean; total: number; verb: "Apply" | "Destroy"; onInterrupt?: () => void }): {
     emit(e: ApplyEvent): void;
     done(): Promise<void>;
@@ -23,6 +23,6 @@ export async function loadTui(): Promise<TuiModule> {
   return (await import(/* @vite-ignore */ fromSources)) as TuiModule;
 }
 
-export async function showPlanInteractively(plan: Plan, color: boolean): Promise<void> {
+export async function showPlanInteractively(plan: MaskedPlan, color: boolean): Promise<void> {
   await (await loadTui()).browsePlan(plan, { color });
 }

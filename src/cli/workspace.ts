@@ -1,8 +1,11 @@
 import path from "node:path";
 import { UserError, type Diagnostic } from "../core/errors.js";
 import type { Provider } from "../core/provider.js";
-import type { DesiredResource, Observation, ObservedResource, ProviderName } from "../core/types.js";
+import type { DesiredResource, Observation, ObservedResource, ProviderName, RecordedResource } from "../core/types.js";
 import { buildDesired, type ModelOptions } from "../model/desired.js";
+import { secretReuseWarnings } from "../core/secret-reuse.js";
+import { resourcesMasker, type Masker } from "../core/mask.js";
+import type { Output } from "./output.js";
 import { DockerProvider } from "../../providers/docker/docker-provider.js";
 import { findTemplate, loadTemplate, readDotenv } from "../template/load.js";
 import type { Template } from "../template/types.js";
@@ -25,7 +28,11 @@ export interface Workspace {
   close(): Promise<void>;
 }
 
-export async function openWorkspace(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env): Promise<Workspace> {
+/**
+ * Opens the project. With `output`, what it writes to stderr from then on (warnings, errors) is
+ * scrubbed of the secrets the template and the state hold.
+ */
+export async function openWorkspace(flags: GlobalFlags, output?: Output, env: NodeJS.ProcessEnv = process.env): Promise<Workspace> {
   const settings = resolveSettings(flags, env);
   const file = findTemplate(process.cwd(), flags.file);
   const template = await loadTemplate(file, { env, domain: settings.domain });
@@ -45,6 +52,7 @@ export async function openWorkspace(flags: GlobalFlags, env: NodeJS.ProcessEnv =
     throw new UserError("E_STATE_PROJECT", `state at ${backend.location} belongs to project '${state.project}', not '${project}'`);
   }
   const providers = createProviders(settings, project);
+  output?.useMasker(workspaceMasker(desiredModel.resources, state?.resources ?? [], providers));
   return {
     template,
     project,
@@ -54,7 +62,7 @@ export async function openWorkspace(flags: GlobalFlags, env: NodeJS.ProcessEnv =
     backend,
     state,
     providers,
-    warnings: [...template.warnings, ...addonWarnings(template, settings)],
+    warnings: [...template.warnings, ...addonWarnings(template, settings), ...secretReuse(desiredModel.resources, providers)],
     close: async () => {
       await Promise.all([...providers.values()].map((p) => p.close?.()));
       await backend.close?.();
@@ -77,6 +85,17 @@ function addonWarnings(template: Template, settings: Settings): Diagnostic[] {
       message: `ETCD_NODES=${settings.etcdEndpoints.join(",")} is injected into ${s.name}, but a loopback address inside a container is the container itself; give --etcd an address containers can reach`,
       where: s.keyLocs["labels.aliyun.addon"] ?? s.loc,
     }));
+}
+
+function workspaceMasker(desired: readonly DesiredResource[], recorded: readonly RecordedResource[], providers: ReadonlyMap<ProviderName, Provider>): Masker {
+  return resourcesMasker([...desired, ...recorded], (r) => providers.get(r.provider)?.schema[r.type]);
+}
+
+/** Secrets that are also names or plain values: said at validate and plan, before anyone relies on them. */
+function secretReuse(desired: readonly DesiredResource[], providers: ReadonlyMap<ProviderName, Provider>): Diagnostic[] {
+  return secretReuseWarnings(
+    desired.map((d) => ({ address: d.address, attributes: d.attributes, schema: providers.get(d.provider)?.schema[d.type] })),
+  );
 }
 
 function projectName(flags: GlobalFlags, env: NodeJS.ProcessEnv, template: Template): string {

@@ -32,8 +32,10 @@ export interface ResourceChange {
   after: Attributes | null;
   /** Attribute paths that forced a replacement, e.g. [["image"], ["environment","A"]]. */
   replacePaths: string[][];
-  /** Attribute names whose values are sensitive (already masked in before/after). */
-  sensitive: string[];
+  /** Attribute paths whose values are secret, in before or after (src/core/secrets.ts decides). */
+  sensitivePaths: string[][];
+  /** Attribute paths that name things: masking never rewrites them. */
+  identifierPaths: string[][];
   reason: ChangeReason | null;
   dependsOn: Address[];
   /** Conditions on some of `dependsOn` (absent: each only has to exist first). */
@@ -49,6 +51,8 @@ export interface DriftEntry {
   summary: string;
   before: Attributes | null;
   after: Attributes | null;
+  sensitivePaths: string[][];
+  identifierPaths: string[][];
 }
 
 /** A resource the plan leaves alone although it left the template or is being destroyed: it holds data. */
@@ -87,8 +91,13 @@ export interface Plan {
   warnings: Diagnostic[];
   kept: KeptResource[];
   conflicts: Conflict[];
-  /** Unmasked `after` values the executor needs are not in the plan: see SavedPlan.secrets. */
 }
+
+/**
+ * A plan safe to show or save: made only by maskPlan (src/core/mask.ts). Every view and the
+ * saved plan take this type, so an unmasked plan cannot reach an output by mistake.
+ */
+export type MaskedPlan = Plan & { readonly masked: true };
 
 /** Whether the change includes this action (a replacement includes both create and delete). */
 export function hasAction(c: { actions: Actions }, action: Action): boolean {

@@ -13,6 +13,11 @@ export type UpdateRule =
 export interface AttributeRule {
   update: UpdateRule;
   sensitive?: boolean;
+  /**
+   * The value names something (a container, an image, a network, a path): masking never
+   * rewrites it. true for the whole attribute; a list of keys for those entries of a map.
+   */
+  identifier?: true | readonly string[];
   /** A digest of other attributes: shown, but never named as a reason beside real ones. */
   digest?: boolean;
   /** Resolved by the provider before planning; null in desired means "not known until apply", not a change. */

@@ -7,8 +7,9 @@ export const SENSITIVE_LABEL = "berth.sensitive";
 /**
  * Secret values a service carries where no secret-looking key names them: a variable like
  * ${DB_PASSWORD} interpolated into a command or a URL, or a value the user marks with the
- * berth.sensitive label. They are kept under `sensitive_values` (a key every output masks), so
- * each renderer also scrubs them wherever else they appear.
+ * berth.sensitive label. They are kept under `sensitive_values`, in the state too, so the plan
+ * marks them secret wherever they stand whole (src/core/secrets.ts) and every output scrubs
+ * them from longer text (src/core/mask.ts).
  */
 export function sensitiveValues(spec: ServiceSpec, env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const found: Record<string, string> = {};

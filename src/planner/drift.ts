@@ -27,6 +27,8 @@ export function detectDrift(recorded: RecordedResource, observed: ObservedResour
         summary: `${recorded.type} was removed outside Berth`,
         before: recorded.attributes,
         after: null,
+        sensitivePaths: [],
+        identifierPaths: [],
       },
     };
   }
@@ -43,5 +45,5 @@ export function detectDrift(recorded: RecordedResource, observed: ObservedResour
   }
   const summary =
     kind === "stopped" ? `${recorded.type} was stopped outside Berth` : `${recorded.type} was changed outside Berth (${keys.join(", ")})`;
-  return { kind, keys, entry: { address: recorded.address, type: recorded.type, summary, before, after } };
+  return { kind, keys, entry: { address: recorded.address, type: recorded.type, summary, before, after, sensitivePaths: [], identifierPaths: [] } };
 }

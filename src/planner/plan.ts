@@ -24,6 +24,7 @@ import type {
 import { addressMatches, compareAddresses } from "../model/addresses.js";
 import { diffAttributes, ruleFor, withComputed } from "./attribute-diff.js";
 import { detectDrift, type Drift } from "./drift.js";
+import { identifierPaths, normalizePaths, sensitivePaths } from "../core/secrets.js";
 
 export interface PlanInput {
   project: string;
@@ -105,9 +106,14 @@ export function plan(input: PlanInput): Plan {
   }
 
   restartWithDependencies(changes);
-  const planned = input.targets?.length ? applyTargets(changes, input.targets) : changes;
-  refuseProtectedDestruction(planned, input.allowDestroy ?? []);
-  refuseDataLoss(planned, (provider, type) => schemaOf(provider, type)?.holdsData === true, allowed);
+  const targeted = input.targets?.length ? applyTargets(changes, input.targets) : changes;
+  refuseProtectedDestruction(targeted, input.allowDestroy ?? []);
+  refuseDataLoss(targeted, (provider, type) => schemaOf(provider, type)?.holdsData === true, allowed);
+  const planned = targeted.map((c) => ({ ...c, ...maskingPaths(schemaOf(c.provider, c.type), c.before, c.after) }));
+  const driftPlanned = drift.map((d) => {
+    const provider = (recorded.get(d.address) ?? desired.get(d.address))?.provider ?? "docker";
+    return { ...d, ...maskingPaths(schemaOf(provider, d.type), d.before, d.after) };
+  });
 
   return {
     formatVersion: "1.0",
@@ -117,7 +123,7 @@ export function plan(input: PlanInput): Plan {
     stateSerial: input.stateSerial,
     templateHash: input.templateHash,
     changes: planned,
-    drift,
+    drift: driftPlanned,
     gaps: [...input.observation.gaps],
     warnings: [...(input.warnings ?? [])],
     kept,
@@ -216,7 +222,7 @@ function planRemoved(r: RecordedResource, desired: ReadonlyMap<Address, DesiredR
     before: r.attributes,
     after: null,
     replacePaths: [],
-    sensitive: [],
+    ...NO_PATHS,
     reason: serviceStillWanted ? "scaled-down" : "removed-from-template",
     // Deleted in reverse: whatever depended on it is deleted first (the executor reverses edges).
     dependsOn: r.dependsOn ?? [],
@@ -234,7 +240,7 @@ function planOrphan(o: ObservedResource): ResourceChange {
     before: o.attributes,
     after: null,
     replacePaths: [],
-    sensitive: [],
+    ...NO_PATHS,
     reason: "orphan",
     dependsOn: [],
   };
@@ -259,7 +265,7 @@ function change(
     before,
     after,
     replacePaths,
-    sensitive: [],
+    ...NO_PATHS,
     reason,
     dependsOn: [...d.dependsOn],
     ...(d.conditions ? { conditions: d.conditions } : {}),
@@ -292,6 +298,17 @@ function restartWithDependencies(changes: ResourceChange[]): void {
       moved = true;
     }
   }
+}
+
+/** Filled in once every change is decided (maskingPaths). */
+const NO_PATHS = { sensitivePaths: [], identifierPaths: [] };
+
+/** Which paths of a change are secret and which are names: what every output masks (src/core/mask.ts). */
+function maskingPaths(schema: ResourceSchema | undefined, before: Attributes | null, after: Attributes | null) {
+  return {
+    sensitivePaths: normalizePaths([...sensitivePaths(before, schema), ...sensitivePaths(after, schema)]),
+    identifierPaths: identifierPaths(schema),
+  };
 }
 
 function nameAndIndex(address: Address): { name: string; index: number | null } {

@@ -1,18 +1,16 @@
 /**
  * A Plan in the shape of Terraform's JSON plan (`terraform show -json`), so policy tools written
  * for it (OPA/conftest rules over resource_changes[].change.actions) work on Berth plans.
- * Masked like every other view; deterministic: object keys sorted at every level, 2-space indent.
+ * Takes the masked plan like every other view; deterministic: object keys sorted at every level, 2-space indent.
  */
-import type { DriftEntry, Plan, ResourceChange } from "../core/plan.js";
+import type { DriftEntry, MaskedPlan, ResourceChange } from "../core/plan.js";
 import type { Diagnostic } from "../core/errors.js";
-import { MASK } from "../core/secrets.js";
+import { MASK, SENSITIVE_CHANGED } from "../core/secrets.js";
 import type { AttrValue, Attributes, ProviderName, ResourceType } from "../core/types.js";
-import { maskPlan } from "./text-plan.js";
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-export function renderPlanJson(plan: Plan): string {
-  const shown = maskPlan(plan);
+export function renderPlanJson(shown: MaskedPlan): string {
   const doc: Json = {
     format_version: shown.formatVersion,
     berth_version: shown.berthVersion,
@@ -117,7 +115,7 @@ function sensitivity(attrs: Attributes | null): Json {
 }
 
 function markOf(value: AttrValue): Json {
-  if (typeof value === "string") return value.includes(MASK);
+  if (typeof value === "string") return value.includes(MASK) || value.includes(SENSITIVE_CHANGED);
   if (Array.isArray(value)) {
     const marks = value.map(markOf);
     return marks.some((m) => m !== false) ? marks : false;

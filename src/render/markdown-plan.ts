@@ -3,7 +3,7 @@
  * section per service holding the Terraform-style diff. Long plans are split into several
  * comments, never inside a code fence or a <details> block.
  */
-import type { Plan, ResourceChange } from "../core/plan.js";
+import type { MaskedPlan, Plan, ResourceChange } from "../core/plan.js";
 import { hasChanges, isNoOp } from "../core/plan.js";
 import { formatDiagnostic } from "../core/errors.js";
 import {
@@ -11,7 +11,6 @@ import {
   driftHeadline,
   keptLine,
   gapLine,
-  maskPlan,
   planCountsLine,
   renderResourceLines,
   summaryGroups,
@@ -37,9 +36,8 @@ export function joinMarkdownParts(parts: string[]): string {
   return parts.join(`\n${MARKDOWN_SPLIT_MARKER}\n`);
 }
 
-export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): string[] {
+export function renderPlanMarkdown(shown: MaskedPlan, opts: MarkdownOptions = {}): string[] {
   const maxChars = opts.maxChars ?? MARKDOWN_MAX_CHARS - MARKDOWN_RESERVED_CHARS;
-  const shown = maskPlan(plan, { flagChangedSecrets: true });
   const title = `### Berth plan for \`${shown.project}\``;
 
   const whole = `${title}\n\n${[...headBlocks(shown), ...serviceBlocks(shown, null)].join("\n\n")}\n`;

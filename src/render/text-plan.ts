@@ -1,129 +1,15 @@
 /**
  * A Plan as Terraform-style text. Formatting only: every decision (which action, why, which
- * attributes forced a replacement) is read from the Plan, never recomputed here.
+ * attributes forced a replacement, what is secret) is read from the masked Plan, never
+ * recomputed here.
  */
 import { diffArrays, structuredPatch } from "diff";
-import type { Actions, ChangeReason, DriftEntry, Plan, ResourceChange } from "../core/plan.js";
+import type { Actions, ChangeReason, DriftEntry, MaskedPlan, Plan, ResourceChange } from "../core/plan.js";
 import { countChanges, hasChanges, isNoOp, isReplace, type Conflict, type KeptResource } from "../core/plan.js";
-import { MASK, maskAttributes } from "../core/secrets.js";
+import { MASK, SENSITIVE_CHANGED } from "../core/secrets.js";
 import { formatDiagnostic, type Diagnostic } from "../core/errors.js";
 import type { AttrValue, Attributes, ResourceType } from "../core/types.js";
 import { palette, type Palette } from "./color.js";
-
-// ---------------------------------------------------------------------------------------------
-// Masking: every renderer starts from maskPlan(plan).
-
-/**
- * A copy of the plan safe to show: sensitive entries masked in every `before`/`after`, and every
- * secret value found anywhere in the plan scrubbed from every other string (attributes, drift
- * summaries, warnings, observation gaps). Secrets are collected plan-wide, so a password set in
- * one resource's environment is also hidden in another resource's command line.
- */
-export function maskPlan(plan: Plan, opts: { flagChangedSecrets?: boolean } = {}): Plan {
-  const declared: string[] = [];
-  const withDeclared = plan.changes.map((c) => ({
-    before: maskDeclared(c.before, c.sensitive, declared),
-    after: maskDeclared(c.after, c.sensitive, declared),
-  }));
-  // One maskAttributes call over everything, so the secret set is the plan's, not a resource's.
-  // None of the bundle's own keys looks sensitive.
-  const bundle: MaskBundle = {
-    changes: withDeclared,
-    drift: plan.drift.map((d) => ({ before: d.before, after: d.after, summary: d.summary })),
-    warnings: plan.warnings.map((w) => w.message),
-    gaps: plan.gaps.map((g) => g.reason),
-  };
-  // Two passes: the first finds which values are secret; the second scrubs them longest first,
-  // so a secret that contains another ("tok" and "tok-rotated") is hidden whole, not in part.
-  const real = bundle as unknown as Attributes;
-  const secrets = new Set(declared);
-  collectMasked(real, maskAttributes(real, declared), secrets);
-  const longestFirst = [...secrets].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
-  const masked = maskAttributes(real, longestFirst) as unknown as MaskBundle;
-  return {
-    ...plan,
-    changes: plan.changes.map((c, i) => {
-      const { before, after } = masked.changes[i];
-      if (!opts.flagChangedSecrets || !c.before || !c.after || !before || !after) return { ...c, before, after };
-      return { ...c, before, after: flagChangedSecrets(c.before, c.after, before, after) as Attributes };
-    }),
-    drift: plan.drift.map((d, i) => ({
-      ...d,
-      before: masked.drift[i].before,
-      after: masked.drift[i].after,
-      summary: masked.drift[i].summary,
-    })),
-    warnings: plan.warnings.map((w, i) => ({ ...w, message: masked.warnings[i] })),
-    gaps: plan.gaps.map((g, i) => ({ ...g, reason: masked.gaps[i] })),
-  };
-}
-
-/** Every string of a plan that is shown, in one JSON-shaped value maskAttributes can walk. */
-interface MaskBundle {
-  changes: { before: Attributes | null; after: Attributes | null }[];
-  drift: { before: Attributes | null; after: Attributes | null; summary: string }[];
-  warnings: string[];
-  gaps: string[];
-}
-
-/**
- * Masks the attributes a provider's schema declares sensitive (`ResourceChange.sensitive`):
- * a top-level name ("password") or "attribute.key" ("environment.DB_PASS"). Their string values
- * are collected so they are scrubbed from other strings too.
- */
-function maskDeclared(attrs: Attributes | null, names: readonly string[], secrets: string[]): Attributes | null {
-  if (!attrs || names.length === 0) return attrs;
-  const out: Attributes = { ...attrs };
-  for (const name of names) {
-    if (Object.hasOwn(out, name)) {
-      out[name] = maskLeaves(out[name], secrets);
-      continue;
-    }
-    const dot = name.indexOf(".");
-    if (dot < 0) continue;
-    const [head, key] = [name.slice(0, dot), name.slice(dot + 1)];
-    const inner = out[head];
-    if (isMap(inner) && Object.hasOwn(inner, key)) out[head] = { ...inner, [key]: maskLeaves(inner[key], secrets) };
-  }
-  return out;
-}
-
-/** The real string values that maskAttributes replaced by MASK as a whole. */
-function collectMasked(real: Side, masked: Side, into: Set<string>): void {
-  if (typeof real === "string" && masked === MASK && real !== MASK) into.add(real);
-  else if (Array.isArray(real) && Array.isArray(masked)) real.forEach((v, i) => collectMasked(v, masked[i], into));
-  else if (isMap(real) && isMap(masked)) for (const [k, v] of Object.entries(real)) collectMasked(v, masked[k], into);
-}
-
-/**
- * Shown on the `after` side where a secret changed: masked, both sides read the same, and the
- * reviewer would otherwise see an update with nothing in it (Terraform: "(sensitive value)" on a ~ line).
- */
-export const SENSITIVE_CHANGED = "(sensitive value changed)";
-
-function flagChangedSecrets(realBefore: Side, realAfter: Side, shownBefore: Side, shownAfter: Side): Side {
-  if (isMap(shownBefore) && isMap(shownAfter) && isMap(realBefore) && isMap(realAfter)) {
-    return Object.fromEntries(
-      Object.entries(shownAfter).map(([k, v]) => [k, flagChangedSecrets(realBefore[k], realAfter[k], shownBefore[k], v) as AttrValue]),
-    );
-  }
-  if (Array.isArray(shownBefore) && Array.isArray(shownAfter) && Array.isArray(realBefore) && Array.isArray(realAfter)) {
-    if (shownBefore.length !== shownAfter.length) return shownAfter;
-    return shownAfter.map((v, i) => flagChangedSecrets(realBefore[i], realAfter[i], shownBefore[i], v) as AttrValue);
-  }
-  if (typeof shownAfter === "string" && shownAfter === shownBefore && !deepEqual(realBefore, realAfter)) {
-    return shownAfter.split(MASK).join(SENSITIVE_CHANGED);
-  }
-  return shownAfter;
-}
-
-function maskLeaves(value: AttrValue, secrets: string[]): AttrValue {
-  if (value === null) return null;
-  if (Array.isArray(value)) return value.map((v) => maskLeaves(v, secrets));
-  if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskLeaves(v, secrets)]));
-  if (typeof value === "string") secrets.push(value);
-  return MASK;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Lines: the text and Markdown views share them; `kind` says how a line reads in a diff.
@@ -195,8 +81,8 @@ function headline(change: ResourceChange): string {
 
 /**
  * One resource change as Terraform shows it: the "# … will be created" comment, then the
- * `resource "type" "name" { … }` block with per-attribute diffs. `change` must come from
- * `maskPlan()`: this function formats, it does not mask.
+ * `resource "type" "name" { … }` block with per-attribute diffs. `change` must come from a
+ * MaskedPlan: this function formats, it does not mask.
  */
 export function renderResourceLines(change: ResourceChange, opts: TextOptions): PlanLine[] {
   const pal = palette(opts.color);
@@ -525,9 +411,8 @@ export const NO_CHANGES = "No changes. Your infrastructure matches the configura
 
 // ---------------------------------------------------------------------------------------------
 
-export function renderPlanText(plan: Plan, opts: TextOptions): string {
+export function renderPlanText(shown: MaskedPlan, opts: TextOptions): string {
   const pal = palette(opts.color);
-  const shown = maskPlan(plan, { flagChangedSecrets: true });
   const out: string[] = [];
 
   const notices = [...shown.warnings.map((w) => diagnosticLine(w, pal)), ...shown.gaps.map((g) => `${pal.yellow(pal.bold("Warning:"))} ${gapLine(g)}`)];

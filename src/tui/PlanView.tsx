@@ -6,7 +6,7 @@
  */
 import { Box, Text, useInput, useStdin, useStdout } from "ink";
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
-import { isReplace, hasChanges, type Actions, type Plan, type ResourceChange } from "../core/plan.js";
+import { isReplace, hasChanges, type Actions, type MaskedPlan, type ResourceChange } from "../core/plan.js";
 import { palette as pens } from "../render/color.js";
 import { actionSymbol } from "../render/text-plan.js";
 import {
@@ -20,13 +20,13 @@ import {
   type KeyPress,
   type RowView,
 } from "./browse-state.js";
-import { createPlanModel, type PlanModel } from "./plan-model.js";
+import { createPlanModel } from "./plan-model.js";
 import { scrollTop, windowRows, type PlanRow } from "./view-model.js";
 
 export type { BrowseResult } from "./browse-state.js";
 
 export interface PlanViewProps {
-  plan: Plan;
+  plan: MaskedPlan;
   /** False under NO_COLOR or on a dumb terminal: nothing is coloured or styled. */
   color: boolean;
   /** Terminal rows to fit in; defaults to the terminal's height. */
@@ -37,15 +37,12 @@ export interface PlanViewProps {
   onExit(result: BrowseResult): void;
 }
 
-/** Gives Ink time to write the first frame before masking a big plan blocks for a moment. */
-const PREPARE_DELAY_MS = 50;
 const DEFAULT_ROWS = 24;
 /** Never fewer list rows than this, however small the terminal. */
 const MIN_VIEWPORT = 3;
 
 export function PlanView({ plan, color, height, mode, verb = "Apply", onExit }: PlanViewProps): ReactNode {
   const model = useMemo(() => createPlanModel(plan, color), [plan, color]);
-  usePreparedModel(model);
   const terminalRows = useTerminalRows();
   const header = model.headerLines();
   const footer = footerLines(mode, verb, color);
@@ -217,22 +214,6 @@ function cursorBlock(color: boolean): ReactNode {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-/**
- * Masks a big plan right after its first frame, while the user reads it, rather than when the
- * first resource is opened; then draws again, as the header's notices need the masked plan.
- */
-function usePreparedModel(model: PlanModel): void {
-  const [, setPrepared] = useState(model.prepared());
-  useEffect(() => {
-    if (model.prepared()) return;
-    const timer = setTimeout(() => {
-      model.prepare();
-      setPrepared(true);
-    }, PREPARE_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [model]);
-}
 
 /** The terminal's height, following resizes. */
 function useTerminalRows(): number | undefined {

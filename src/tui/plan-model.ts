@@ -1,10 +1,10 @@
 /**
  * The plan as the browser shows it: the header, and the rows for a filter and a set of opened
  * resources. Computed once per plan and memoised per filter; every word and every diff line
- * comes from the text renderer (src/render/text-plan.ts).
+ * comes from the text renderer (src/render/text-plan.ts), fed the masked plan.
  */
 import { formatDiagnostic } from "../core/errors.js";
-import { hasChanges, isNoOp, type Plan, type ResourceChange } from "../core/plan.js";
+import { hasChanges, isNoOp, type MaskedPlan, type ResourceChange } from "../core/plan.js";
 import type { Address } from "../core/types.js";
 import { palette } from "../render/color.js";
 import {
@@ -13,7 +13,6 @@ import {
   driftHeadline,
   keptLine,
   gapLine,
-  maskPlan,
   planCountsLine,
   renderResourceLines,
   summaryGroups,
@@ -25,11 +24,6 @@ import { abbreviateList, buildRows, groupByService, selectChanges, type PlanRow,
 /** Most addresses listed per destructive group, and notice lines, in the header. */
 const HEADER_ADDRESSES = 8;
 const HEADER_NOTICES = 3;
-/**
- * Up to this many changes the plan is masked before the first frame (a few milliseconds);
- * beyond, right after it, so a huge plan opens as fast as a small one.
- */
-const EAGER_MASK_LIMIT = 1000;
 
 export interface PlanModel {
   /** Changes the plan makes (no-ops left out). */
@@ -37,32 +31,15 @@ export interface PlanModel {
   headerLines(): string[];
   rows(view: RowView): PlanRow[];
   shownCount(view: RowView): number;
-  /** Whether the masked plan (attribute diffs, notices) is ready. */
-  prepared(): boolean;
-  /** Masks the plan now (idempotent); the browser calls it once the first frame is out. */
-  prepare(): void;
 }
 
-export function createPlanModel(plan: Plan, color: boolean): PlanModel {
+export function createPlanModel(plan: MaskedPlan, color: boolean): PlanModel {
   const pal = palette(color);
-  // Masking walks every attribute of every change. Lists and counts hold no attribute values,
-  // so a big plan's first frame does without it; diffs and notices wait for it.
-  let masked: { plan: Plan; byAddress: Map<Address, ResourceChange> } | null = null;
-  const shown = () => {
-    if (!masked) {
-      const m = maskPlan(plan, { flagChangedSecrets: true });
-      masked = { plan: m, byAddress: new Map(m.changes.map((c) => [c.address, c])) };
-    }
-    return masked;
-  };
-  if (plan.changes.length <= EAGER_MASK_LIMIT) shown();
-
   const details = new Map<Address, readonly PlanLine[]>();
   const detailLines = (change: ResourceChange): readonly PlanLine[] => {
     let lines = details.get(change.address);
     if (!lines) {
-      const safe = shown().byAddress.get(change.address);
-      lines = safe ? renderResourceLines(safe, { color }) : [];
+      lines = renderResourceLines(change, { color });
       details.set(change.address, lines);
     }
     return lines;
@@ -75,18 +52,13 @@ export function createPlanModel(plan: Plan, color: boolean): PlanModel {
     for (const g of summaryGroups(plan).filter((s) => s.destructive)) {
       lines.push(`${pal.red(pal.bold(`${g.symbol} ${g.label} (${g.addresses.length}):`))} ${abbreviateList(g.addresses, HEADER_ADDRESSES)}`);
     }
-    const noticeCount = plan.warnings.length + plan.gaps.length + plan.drift.length + plan.kept.length + plan.conflicts.length;
-    if (noticeCount > 0 && !masked) {
-      lines.push(pal.dim(`${noticeCount} notice${noticeCount === 1 ? "" : "s"} (warnings, drift) — loading…`), "");
-      return lines; // not cached: the notices come once the plan is masked
-    }
-    if (noticeCount > 0) lines.push(...noticeLines(shown().plan));
+    lines.push(...noticeLines(plan));
     lines.push("");
     header = lines;
     return header;
   };
 
-  const noticeLines = (safe: Plan): string[] => {
+  const noticeLines = (safe: MaskedPlan): string[] => {
     const notices = [
       ...safe.conflicts.map((c) => pal.red(`Conflict: ${conflictLine(c)}`)),
       ...safe.warnings.map((w) => pal.yellow(formatDiagnostic(w))),
@@ -123,7 +95,5 @@ export function createPlanModel(plan: Plan, color: boolean): PlanModel {
     headerLines,
     rows,
     shownCount: (view) => groupsFor(view).count,
-    prepared: () => masked !== null,
-    prepare: () => void shown(),
   };
 }

@@ -7,7 +7,7 @@ import { render, type Instance, type RenderOptions } from "ink";
 import { createElement } from "react";
 import { UserError } from "../core/errors.js";
 import type { ApplyEvent } from "../core/events.js";
-import type { Plan } from "../core/plan.js";
+import type { MaskedPlan } from "../core/plan.js";
 import { ApplyView } from "./ApplyView.js";
 import { PlanView, type BrowseResult } from "./PlanView.js";
 
@@ -38,12 +38,12 @@ export interface ApplyViewHandle {
 }
 
 /** `berth plan`: the browser, until the user quits. */
-export async function browsePlan(plan: Plan, opts: TuiOptions): Promise<void> {
+export async function browsePlan(plan: MaskedPlan, opts: TuiOptions): Promise<void> {
   await runPlanView(plan, "plan", "Apply", opts);
 }
 
 /** `berth apply` / `berth destroy`: the browser with the prompt; true only for "yes". */
-export async function confirmPlan(plan: Plan, opts: ConfirmOptions): Promise<boolean> {
+export async function confirmPlan(plan: MaskedPlan, opts: ConfirmOptions): Promise<boolean> {
   return (await runPlanView(plan, "confirm", opts.verb ?? "Apply", opts)) === "approve";
 }
 
@@ -81,7 +81,7 @@ export function startApplyView(opts: ApplyViewOptions): ApplyViewHandle {
 /** Longest wait for the summary frame before the view is taken down anyway. */
 const SUMMARY_WAIT_MS = 2000;
 
-async function runPlanView(plan: Plan, mode: "plan" | "confirm", verb: "Apply" | "Destroy", opts: TuiOptions): Promise<BrowseResult> {
+async function runPlanView(plan: MaskedPlan, mode: "plan" | "confirm", verb: "Apply" | "Destroy", opts: TuiOptions): Promise<BrowseResult> {
   // Without a terminal on stdin no key would ever reach the view, and it would never end.
   if (!(opts.stdin ?? process.stdin).isTTY) {
     throw new UserError("E_TUI", "the plan view needs a terminal on standard input; pass --no-tui");

@@ -9,6 +9,7 @@ import { renderPlanText } from "../../src/render/text-plan.js";
 import { renderPlanJson } from "../../src/render/json-plan.js";
 import { joinMarkdownParts, renderPlanMarkdown } from "../../src/render/markdown-plan.js";
 import { expectGolden } from "./golden.js";
+import { maskPlan } from "../../src/core/mask.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const EXAMPLES = ["01-tomcat-mysql", "02-independent-links", "03-route-to-node", "04-discovery-api", "05-depends-on", "hello"];
@@ -32,9 +33,9 @@ describe("example plans", () => {
         schemas: { docker: dockerSchema },
       });
       const golden = (ext: string) => path.join(ROOT, "test/unit/golden-examples", `${example}.${ext}`);
-      expectGolden(golden("txt"), renderPlanText(p, { color: false }));
-      expectGolden(golden("json"), renderPlanJson(p));
-      expectGolden(golden("md"), joinMarkdownParts(renderPlanMarkdown(p)));
+      expectGolden(golden("txt"), renderPlanText(maskPlan(p), { color: false }));
+      expectGolden(golden("json"), renderPlanJson(maskPlan(p)));
+      expectGolden(golden("md"), joinMarkdownParts(renderPlanMarkdown(maskPlan(p))));
     });
   }
 });

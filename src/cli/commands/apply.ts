@@ -1,7 +1,8 @@
 import { Command, Option } from "commander";
 import { UserError } from "../../core/errors.js";
 import type { ApplyEvent, ApplySummary } from "../../core/events.js";
-import { hasChanges, isNoOp, type Plan } from "../../core/plan.js";
+import { hasChanges, isNoOp, type MaskedPlan, type Plan } from "../../core/plan.js";
+import { maskApplyEvent, maskPlan, planMasker } from "../../core/mask.js";
 import { executePlan } from "../../apply/executor.js";
 import { StateRecorder } from "../../apply/state-recorder.js";
 import { formatApplyEvent, formatApplySummary } from "../../render/apply-text.js";
@@ -49,7 +50,7 @@ export function registerApplyCommands(program: Command, output: Output): void {
 }
 
 async function run(flags: ApplyFlags, output: Output, verb: "Apply" | "Destroy", planfile?: string): Promise<void> {
-  const ws = await openWorkspace(flags);
+  const ws = await openWorkspace(flags, output);
   let lock: { release(): Promise<void> } | null = null;
   try {
     printWarnings(ws.warnings, output);
@@ -58,17 +59,18 @@ async function run(flags: ApplyFlags, output: Output, verb: "Apply" | "Destroy",
     ws.state = await ws.backend.read();
     const plan = planfile ? await savedPlan(ws, planfile) : await makePlan(ws, { ...flags, destroy: verb === "Destroy", destroyData: flags.volumes === true });
     refuseBlindChanges(plan);
+    const shown = maskPlan(plan);
     if (plan.conflicts.length > 0) {
-      output.out(renderPlanText(plan, { color: output.color }));
+      output.out(renderPlanText(shown, { color: output.color }));
       refuseConflicts(plan);
     }
     if (!hasChanges(plan)) {
-      output.out(renderPlanText(plan, { color: output.color }));
+      output.out(renderPlanText(shown, { color: output.color }));
       return;
     }
     const tui = output.interactive && flags.tui !== false ? await loadTui() : null;
     // A saved plan was reviewed already: applying it is the approval.
-    if (!planfile && !(await approve(plan, flags, output, tui, verb))) {
+    if (!planfile && !(await approve(shown, flags, output, tui, verb))) {
       output.err(`${verb} cancelled.`);
       throw new ExitCode(1);
     }
@@ -114,7 +116,7 @@ function refuseBlindChanges(plan: Plan): void {
 }
 
 /** Terraform's approval: the plan, then `yes` typed (in the Ink view on a terminal), unless --auto-approve. */
-async function approve(plan: Plan, flags: ApplyFlags, output: Output, tui: TuiModule | null, verb: "Apply" | "Destroy"): Promise<boolean> {
+async function approve(plan: MaskedPlan, flags: ApplyFlags, output: Output, tui: TuiModule | null, verb: "Apply" | "Destroy"): Promise<boolean> {
   if (tui && !flags.autoApprove) return tui.confirmPlan(plan, { color: output.color, verb });
   output.out(renderPlanText(plan, { color: output.color }));
   if (flags.autoApprove) return true;
@@ -135,8 +137,10 @@ async function execute(
   verb: "Apply" | "Destroy",
 ): Promise<ApplySummary> {
   const stopSignal = { stopped: false };
+  const masker = planMasker(plan);
   const view = tui?.startApplyView({ color: output.color, total: plan.changes.filter((c) => c.actions[0] !== "no-op").length, verb, onInterrupt: () => onSigint() });
-  const emit = (e: ApplyEvent) => {
+  const emit = (raw: ApplyEvent) => {
+    const e = maskApplyEvent(raw, masker);
     if (view) return view.emit(e);
     const line = formatApplyEvent(e, { color: output.color });
     // Errors go where errors go (stderr, as Terraform's do); progress to stdout.

@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { formatDiagnostic, type Diagnostic } from "../../core/errors.js";
-import { hasChanges, type Plan } from "../../core/plan.js";
+import { maskPlan } from "../../core/mask.js";
+import { hasChanges, type MaskedPlan } from "../../core/plan.js";
 import { renderPlanJson } from "../../render/json-plan.js";
 import { joinMarkdownParts, renderPlanMarkdown } from "../../render/markdown-plan.js";
 import { renderPlanText } from "../../render/text-plan.js";
@@ -21,7 +22,7 @@ export interface PlanViewFlags {
 export function registerPlanCommands(program: Command, output: Output): void {
   withProjectFlags(program.command("validate").description("check a template without touching any engine")).action(
     async (flags) => {
-      const ws = await openWorkspace(flags);
+      const ws = await openWorkspace(flags, output);
       try {
         for (const w of ws.warnings) output.err(formatDiagnostic(w));
         output.out(`The template ${ws.template.file} is valid: ${ws.template.services.length} services, ${ws.desired.length} resources.`);
@@ -44,10 +45,20 @@ export function registerPlanCommands(program: Command, output: Output): void {
     .option("--replace-foreign <addr>", "plan removing what holds this address's name though Berth did not make it (repeatable)", collect, [])
     .option("--volumes", "with --destroy: also delete the project's volumes")
     .action(async (flags) => {
-      const ws = await openWorkspace(flags);
+      const ws = await openWorkspace(flags, output);
       try {
         printWarnings(ws.warnings, output);
-        const plan = await makePlan(ws, { refresh: flags.refresh, target: flags.target, replace: flags.replace, destroy: Boolean(flags.destroy), allowDestroy: flags.allowDestroy, destroyData: Boolean(flags.volumes), replaceForeign: flags.replaceForeign });
+        const plan = maskPlan(
+          await makePlan(ws, {
+            refresh: flags.refresh,
+            target: flags.target,
+            replace: flags.replace,
+            destroy: Boolean(flags.destroy),
+            allowDestroy: flags.allowDestroy,
+            destroyData: Boolean(flags.volumes),
+            replaceForeign: flags.replaceForeign,
+          }),
+        );
         if (flags.out) await writePlanFile(flags.out, { templateFile: ws.template.file, destroy: Boolean(flags.destroy), plan });
         await showPlan(plan, flags, output);
         // A plan apply would refuse is an error in CI too, after it was shown.
@@ -65,7 +76,7 @@ export function printWarnings(warnings: readonly Diagnostic[], output: Output): 
 }
 
 /** One plan, the view the flags and the terminal ask for. */
-export async function showPlan(plan: Plan, flags: PlanViewFlags, output: Output): Promise<void> {
+export async function showPlan(plan: MaskedPlan, flags: PlanViewFlags, output: Output): Promise<void> {
   if (flags.json) return output.out(renderPlanJson(plan));
   if (flags.markdown) return output.out(joinMarkdownParts(renderPlanMarkdown(plan)));
   if (output.interactive && flags.tui !== false && hasChanges(plan)) return showPlanInteractively(plan, output.color);

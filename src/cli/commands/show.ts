@@ -8,6 +8,10 @@ import { openWorkspace } from "../workspace.js";
 import { listAddresses, removeResource, showResource } from "../../../state/state-queries.js";
 import { nextState } from "../../../state/new-state.js";
 import { withProjectFlags } from "./index.js";
+import { maskResources } from "../../core/mask.js";
+import type { RecordedResource } from "../../core/types.js";
+import { schemasOf } from "../make-plan.js";
+import type { Workspace } from "../workspace.js";
 
 export function registerShowCommands(program: Command, output: Output): void {
   withProjectFlags(program.command("show").argument("[planfile]").description("show a saved plan, or the recorded state"))
@@ -21,10 +25,10 @@ export function registerShowCommands(program: Command, output: Output): void {
         else output.out(renderPlanText(plan, { color: output.color }));
         return;
       }
-      const ws = await openWorkspace(flags);
+      const ws = await openWorkspace(flags, output);
       try {
-        const resources = ws.state?.resources ?? [];
-        if (flags.json) return output.out(JSON.stringify(ws.state, null, 2));
+        const resources = maskedState(ws);
+        if (flags.json) return output.out(JSON.stringify(ws.state && { ...ws.state, resources }, null, 2));
         if (resources.length === 0) return output.out("The state is empty: nothing has been applied.");
         for (const r of resources) output.out(describeRecorded(r.address, r.attributes));
       } finally {
@@ -34,7 +38,7 @@ export function registerShowCommands(program: Command, output: Output): void {
 
   const state = program.command("state").description("inspect or edit the recorded state");
   withProjectFlags(state.command("list").description("list recorded addresses")).action(async (flags) => {
-    const ws = await openWorkspace(flags);
+    const ws = await openWorkspace(flags, output);
     try {
       for (const a of listAddresses(ws.state)) output.out(a);
     } finally {
@@ -43,9 +47,10 @@ export function registerShowCommands(program: Command, output: Output): void {
   });
   withProjectFlags(state.command("show").argument("<address>").description("show one recorded resource")).action(
     async (address: string, flags) => {
-      const ws = await openWorkspace(flags);
+      const ws = await openWorkspace(flags, output);
       try {
-        output.out(JSON.stringify(showResource(ws.state, address), null, 2));
+        showResource(ws.state, address);
+        output.out(JSON.stringify(maskedState(ws).find((r) => r.address === address), null, 2));
       } finally {
         await ws.close();
       }
@@ -53,7 +58,7 @@ export function registerShowCommands(program: Command, output: Output): void {
   );
   withProjectFlags(state.command("rm").argument("<address>").description("forget a resource without destroying it")).action(
     async (address: string, flags) => {
-      const ws = await openWorkspace(flags);
+      const ws = await openWorkspace(flags, output);
       const lock = await ws.backend.lock("berth state rm");
       try {
         const current = await ws.backend.read();
@@ -66,6 +71,12 @@ export function registerShowCommands(program: Command, output: Output): void {
       }
     },
   );
+}
+
+/** The recorded resources as every output shows them: masked together, by their providers' schemas. */
+function maskedState(ws: Workspace): RecordedResource[] {
+  const schemas = schemasOf(ws);
+  return maskResources(ws.state?.resources ?? [], (r) => schemas[r.provider]?.[r.type]);
 }
 
 /** One line per recorded resource; published ports are what people look for. */

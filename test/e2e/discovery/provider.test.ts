@@ -48,7 +48,8 @@ function change(actions: Actions, before: Attributes | null, after: Attributes |
     before,
     after,
     replacePaths: [],
-    sensitive: [],
+    sensitivePaths: [],
+    identifierPaths: [],
     reason: null,
     dependsOn: [],
   };

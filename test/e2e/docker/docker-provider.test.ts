@@ -74,7 +74,8 @@ function change(address: string, actions: Actions, before: object | null, after:
     before: before as Attributes | null,
     after: after as Attributes | null,
     replacePaths: [],
-    sensitive: [],
+    sensitivePaths: [],
+    identifierPaths: [],
     reason: null,
     dependsOn: [],
   };

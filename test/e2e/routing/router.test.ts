@@ -342,7 +342,8 @@ function changeFor(address: string, type: "route" | "upstream", after: Record<st
     before: null,
     after: after as never,
     replacePaths: [],
-    sensitive: [],
+    sensitivePaths: [],
+    identifierPaths: [],
     reason: null,
   };
 }

@@ -9,6 +9,7 @@ import { dockerSchema } from "../../../providers/docker/schema.js";
 import { renderPlanText } from "../../../src/render/text-plan.js";
 import { renderPlanJson } from "../../../src/render/json-plan.js";
 import { joinMarkdownParts, renderPlanMarkdown } from "../../../src/render/markdown-plan.js";
+import { maskPlan } from "../../../src/core/mask.js";
 
 const TEMPLATE = `web:
   image: berth/web:1
@@ -40,7 +41,7 @@ describe("sensitive values", () => {
       observation: { resources: [], gaps: [], observedProviders: [] },
       schemas: { docker: dockerSchema },
     });
-    for (const out of [renderPlanText(p, { color: false }), renderPlanJson(p), joinMarkdownParts(renderPlanMarkdown(p))]) {
+    for (const out of [renderPlanText(maskPlan(p), { color: false }), renderPlanJson(maskPlan(p)), joinMarkdownParts(renderPlanMarkdown(maskPlan(p)))]) {
       expect(out).not.toContain("hunter2-db-pw");
       expect(out).not.toContain("tr0ub4dor");
       expect(out).toContain("visible-value");

@@ -1,3 +1,4 @@
+import { maskPlan } from "../../../src/core/mask.js";
 import { describe, expect, it } from "vitest";
 import { hasAction } from "../../../src/core/plan.js";
 import type { DesiredResource, ObservedResource } from "../../../src/core/types.js";
@@ -23,7 +24,7 @@ describe("planner: data is never lost unless asked for", () => {
     const p = planOf({ desired: [], recorded: applied, observation: running, destroy: true });
     expect(summarize(p)).toEqual(["container.db[0]: delete (removed-from-template)", "network.default: delete (removed-from-template)"]);
     expect(p.kept).toEqual([{ address: "volume.db-data", type: "volume", reason: "it holds data; `berth destroy --volumes` deletes it" }]);
-    expect(renderPlanText(p, { color: false })).toContain("Kept: volume.db-data is not deleted: it holds data; `berth destroy --volumes` deletes it");
+    expect(renderPlanText(maskPlan(p), { color: false })).toContain("Kept: volume.db-data is not deleted: it holds data; `berth destroy --volumes` deletes it");
 
     const all = planOf({ desired: [], recorded: applied, observation: running, destroy: true, destroyData: true });
     expect(summarize(all)).toContain("volume.db-data: delete (removed-from-template)");
@@ -82,7 +83,7 @@ describe("planner: what Berth did not make is shown, never silently removed", ()
     ]);
     // Nothing in the plan deletes it.
     expect(p.changes.filter((c) => hasAction(c, "delete"))).toEqual([]);
-    expect(renderPlanText(p, { color: false })).toContain("Conflict: container.db[0]: container p_db_1 already exists and was not made by Berth");
+    expect(renderPlanText(maskPlan(p), { color: false })).toContain("Conflict: container.db[0]: container p_db_1 already exists and was not made by Berth");
   });
 
   it("--replace-foreign shows the removal in the plan, with the foreign container's ID", () => {

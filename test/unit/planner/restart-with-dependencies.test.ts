@@ -1,3 +1,4 @@
+import { maskPlan } from "../../../src/core/mask.js";
 import { describe, expect, it } from "vitest";
 import type { DependencyCondition, DesiredResource } from "../../../src/core/types.js";
 import { renderPlanText } from "../../../src/render/text-plan.js";
@@ -25,7 +26,7 @@ describe("depends_on restart: true", () => {
     const web = p.changes.find((c) => c.address === "container.web[0]")!;
     expect(web.restartedBy).toEqual(["container.db[0]"]);
     expect(web.after?.container_id).toBe("id-container.web[0]");
-    expect(renderPlanText(p, { color: false })).toContain(
+    expect(renderPlanText(maskPlan(p), { color: false })).toContain(
       "# container.web[0] will be updated in-place (restarts after its dependencies change: container.db[0])",
     );
   });

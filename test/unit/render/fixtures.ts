@@ -1,9 +1,14 @@
 /**
  * Hand-made plans the render tests share. Values in before/after are REAL (the planner does not
- * mask); the renderers must mask them. SECRETS lists every value that must never be printed.
+ * mask), with the sensitive and identifier paths the planner would record; maskPlan must mask
+ * them. SECRETS lists every value that must never be printed.
  */
-import type { Actions, ChangeReason, Plan, ResourceChange } from "../../../src/core/plan.js";
+import type { Actions, ChangeReason, DriftEntry, Plan, ResourceChange } from "../../../src/core/plan.js";
+import type { ResourceSchema } from "../../../src/core/provider.js";
+import { identifierPaths, normalizePaths, sensitivePaths } from "../../../src/core/secrets.js";
 import type { Attributes, ProviderName, ResourceType } from "../../../src/core/types.js";
+import { dockerSchema } from "../../../providers/docker/schema.js";
+import { routingSchema } from "../../../providers/routing/schema.js";
 
 export const DB_PASSWORD = "hunter2-correct-horse";
 export const API_TOKEN = "tok_9f8e7d6c5b4a";
@@ -38,6 +43,22 @@ export function basePlan(changes: ResourceChange[], extra: Partial<Plan> = {}): 
   };
 }
 
+const SCHEMAS: Partial<Record<ResourceType, ResourceSchema>> = { ...dockerSchema, ...routingSchema };
+
+/** The paths the planner records: what the schema and the attributes say, plus `declared` ones. */
+function maskingPaths(type: ResourceType, before: Attributes | null, after: Attributes | null, declared: string[][] = []) {
+  const schema = SCHEMAS[type];
+  return {
+    sensitivePaths: normalizePaths([...sensitivePaths(before, schema), ...sensitivePaths(after, schema), ...declared]),
+    identifierPaths: identifierPaths(schema),
+  };
+}
+
+export function driftEntry(address: string, summary: string, before: Attributes | null, after: Attributes | null): DriftEntry {
+  const type = address.slice(0, address.indexOf(".")) as ResourceType;
+  return { address, type, summary, before, after, ...maskingPaths(type, before, after) };
+}
+
 export function change(
   address: string,
   actions: Actions,
@@ -58,10 +79,10 @@ export function change(
     before,
     after,
     replacePaths: [],
-    sensitive: [],
     reason: null as ChangeReason | null,
     dependsOn: [],
     ...more,
+    ...maskingPaths(type, before, after, more.sensitivePaths),
   };
 }
 
@@ -225,19 +246,13 @@ export function driftSecretsPlan(): Plan {
         ["create"],
         null,
         { servers: ["127.0.0.1:32768"], signing: SIGNING_KEY, rendered_config: `upstream demo_web {\n    # signed ${SIGNING_KEY}\n    server 127.0.0.1:32768;\n}\n` },
-        { service: "web", sensitive: ["signing"], reason: "new" },
+        { service: "web", sensitivePaths: [["signing"]], reason: "new" },
       ),
     ],
     {
       drift: [
-        { address: "container.web[1]", type: "container", summary: "container was removed", before: container("web", 1), after: null },
-        {
-          address: "container.db[0]",
-          type: "container",
-          summary: "container was changed",
-          before: dbBefore,
-          after: { ...dbBefore, state: "exited" },
-        },
+        driftEntry("container.web[1]", "container was removed", container("web", 1), null),
+        driftEntry("container.db[0]", "container was changed", dbBefore, { ...dbBefore, state: "exited" }),
       ],
       gaps: [{ provider: "discovery", reason: "etcd at http://127.0.0.1:2379 is unreachable (ECONNREFUSED)" }],
       warnings: [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MARKDOWN_SPLIT_MARKER, joinMarkdownParts, renderPlanMarkdown } from "../../../src/render/markdown-plan.js";
 import { basePlan, change, container, hugePlan } from "./fixtures.js";
+import { maskPlan } from "../../../src/core/mask.js";
 
 const CONTINUED = "_continued in the next comment_";
 
@@ -14,7 +15,7 @@ function detailsBalanced(part: string): boolean {
 
 describe("splitting a long Markdown plan", () => {
   const plan = hugePlan(3000);
-  const parts = renderPlanMarkdown(plan);
+  const parts = renderPlanMarkdown(maskPlan(plan));
 
   it("splits 3,000 services into comments GitHub accepts", () => {
     expect(parts.length).toBeGreaterThan(1);
@@ -44,12 +45,12 @@ describe("splitting a long Markdown plan", () => {
   });
 
   it("is deterministic", () => {
-    expect(renderPlanMarkdown(hugePlan(3000))).toEqual(parts);
+    expect(renderPlanMarkdown(maskPlan(hugePlan(3000)))).toEqual(parts);
   });
 
   it("splits one service too big for a comment into closed, continued sections", () => {
     const replicas = Array.from({ length: 60 }, (_, i) => change(`container.web[${i}]`, ["create"], null, container("web", i)));
-    const md = renderPlanMarkdown(basePlan(replicas), { maxChars: 4_000 });
+    const md = renderPlanMarkdown(maskPlan(basePlan(replicas)), { maxChars: 4_000 });
     expect(md.length).toBeGreaterThan(3);
     for (const part of md) {
       expect(part.length).toBeLessThanOrEqual(4_000);

@@ -5,16 +5,17 @@ import { joinMarkdownParts, renderPlanMarkdown } from "../../../src/render/markd
 import { stripAnsi } from "../../../src/render/color.js";
 import { expectGolden } from "../golden.js";
 import { FIXTURES, SECRETS, deletePlan, driftSecretsPlan, replacePlan, updatePlan } from "./fixtures.js";
+import { maskPlan } from "../../../src/core/mask.js";
 
 const golden = (file: string) => new URL(`./golden/${file}`, import.meta.url);
 
 function allOutputs(name: string): Record<string, string> {
   const plan = FIXTURES[name]();
   return {
-    text: renderPlanText(plan, { color: false }),
-    color: renderPlanText(plan, { color: true }),
-    json: renderPlanJson(plan),
-    markdown: joinMarkdownParts(renderPlanMarkdown(plan)),
+    text: renderPlanText(maskPlan(plan), { color: false }),
+    color: renderPlanText(maskPlan(plan), { color: true }),
+    json: renderPlanJson(maskPlan(plan)),
+    markdown: joinMarkdownParts(renderPlanMarkdown(maskPlan(plan))),
   };
 }
 
@@ -37,9 +38,9 @@ describe.each(Object.keys(FIXTURES))("plan %s", (name) => {
     const copy = structuredClone(plan);
     const first = allOutputs(name);
     expect(allOutputs(name)).toEqual(first);
-    renderPlanText(plan, { color: true });
-    renderPlanJson(plan);
-    renderPlanMarkdown(plan);
+    renderPlanText(maskPlan(plan), { color: true });
+    renderPlanJson(maskPlan(plan));
+    renderPlanMarkdown(maskPlan(plan));
     expect(plan).toEqual(copy);
   });
 
@@ -53,7 +54,7 @@ describe.each(Object.keys(FIXTURES))("plan %s", (name) => {
 
 describe("text plan", () => {
   it("lists destructive actions first in the summary and marks them", () => {
-    const text = renderPlanText(driftSecretsPlan(), { color: false });
+    const text = renderPlanText(maskPlan(driftSecretsPlan()), { color: false });
     const summary = text.slice(text.indexOf("Summary:"), text.indexOf("\n\n", text.indexOf("Summary:")));
     expect(summary.split("\n")).toEqual([
       "Summary:",
@@ -64,7 +65,7 @@ describe("text plan", () => {
   });
 
   it("shows replacements with the attribute that forced them", () => {
-    const text = renderPlanText(replacePlan(), { color: false });
+    const text = renderPlanText(maskPlan(replacePlan()), { color: false });
     expect(text).toContain('  # container.web[0] must be replaced\n-/+ resource "container" "web[0]" {\n      ~ image = "berth/web:1" -> "berth/web:2" # forces replacement\n        name  = "demo_web_1"\n        # (12 unchanged attributes hidden)\n    }');
     expect(text).toContain("  # container.web[1] must be replaced (create replacement and then destroy)\n+/- resource");
     expect(text).toContain('          + "FEATURE_X" = "on" # forces replacement');
@@ -72,7 +73,7 @@ describe("text plan", () => {
   });
 
   it("says why a resource is destroyed and skips no-op changes", () => {
-    const text = renderPlanText(deletePlan(), { color: false });
+    const text = renderPlanText(maskPlan(deletePlan()), { color: false });
     expect(text).toContain("# container.web[2] will be destroyed (scaled down)");
     expect(text).toContain("# container.db[0] will be destroyed (removed from template)");
     expect(text).toContain("# container.old[0] will be destroyed (orphan: not in state, not in template)");
@@ -81,14 +82,14 @@ describe("text plan", () => {
   });
 
   it("shows the router's configuration as a unified diff", () => {
-    const text = renderPlanText(updatePlan(), { color: false });
+    const text = renderPlanText(maskPlan(updatePlan()), { color: false });
     expect(text).toContain("      ~ rendered_config = <<-EOT\n          @@ -1,10 +1,11 @@\n");
     expect(text).toContain("\n          -    listen 127.0.0.1:8080;\n          +    listen 127.0.0.1:8081;\n");
     expect(text).not.toContain("proxy_pass http://demo_web;\\n");
   });
 
   it("puts warnings and observation gaps first, then drift", () => {
-    const lines = renderPlanText(driftSecretsPlan(), { color: false }).split("\n");
+    const lines = renderPlanText(maskPlan(driftSecretsPlan()), { color: false }).split("\n");
     expect(lines[0]).toBe("Warning: compose.yaml:12:12: image mysql:8 has no digest; replicas may differ");
     expect(lines[1]).toBe("Warning: discovery could not be observed: etcd at http://127.0.0.1:2379 is unreachable (ECONNREFUSED)");
     expect(lines[3]).toBe("Note: Objects have changed outside of Berth");
@@ -96,7 +97,7 @@ describe("text plan", () => {
   });
 
   it("masks secrets, including inside a command line, and still shows that a secret changed", () => {
-    const text = renderPlanText(driftSecretsPlan(), { color: false });
+    const text = renderPlanText(maskPlan(driftSecretsPlan()), { color: false });
     expect(text).toContain('          - "serve --token=(sensitive value) --mode=a",');
     expect(text).toContain('          ~ "API_TOKEN" = (sensitive value)');
     expect(text).toContain("      + signing         = (sensitive value)");
@@ -104,7 +105,7 @@ describe("text plan", () => {
   });
 
   it("says so when nothing changes", () => {
-    expect(renderPlanText(FIXTURES["no-changes"](), { color: false })).toBe(
+    expect(renderPlanText(maskPlan(FIXTURES["no-changes"]()), { color: false })).toBe(
       "No changes. Your infrastructure matches the configuration.\n",
     );
   });
@@ -112,7 +113,7 @@ describe("text plan", () => {
 
 describe("JSON plan", () => {
   it("has Terraform's shape, no-op changes included, keys sorted at every level", () => {
-    const raw = renderPlanJson(deletePlan());
+    const raw = renderPlanJson(maskPlan(deletePlan()));
     const doc = JSON.parse(raw);
     expect(Object.keys(doc)).toEqual([...Object.keys(doc)].sort());
     expect(doc.format_version).toBe("1.0");
@@ -135,7 +136,7 @@ describe("JSON plan", () => {
   });
 
   it("marks masked values in before_sensitive / after_sensitive", () => {
-    const doc = JSON.parse(renderPlanJson(driftSecretsPlan()));
+    const doc = JSON.parse(renderPlanJson(maskPlan(driftSecretsPlan())));
     const db = doc.resource_changes.find((c: { address: string }) => c.address === "container.db[0]");
     expect(db.change.after.environment.MYSQL_ROOT_PASSWORD).toBe("(sensitive value)");
     expect(db.change.after_sensitive).toEqual({ command: [false, false, true], environment: { MYSQL_ROOT_PASSWORD: true } });
@@ -151,7 +152,7 @@ describe("JSON plan", () => {
 
 describe("Markdown plan", () => {
   it("is one part with a summary table and one collapsed section per service", () => {
-    const parts = renderPlanMarkdown(driftSecretsPlan());
+    const parts = renderPlanMarkdown(maskPlan(driftSecretsPlan()));
     expect(parts).toHaveLength(1);
     const md = parts[0];
     expect(md.startsWith("### Berth plan for `demo`\n\n**Plan: 3 to add, 1 to change, 1 to destroy.**\n")).toBe(true);
@@ -162,7 +163,7 @@ describe("Markdown plan", () => {
   });
 
   it("puts resources without a service under 'shared', last", () => {
-    const md = renderPlanMarkdown(FIXTURES["create-only"]())[0];
+    const md = renderPlanMarkdown(maskPlan(FIXTURES["create-only"]()))[0];
     const summaries = [...md.matchAll(/<summary>(.*)<\/summary>/g)].map((m) => m[1]);
     expect(summaries).toEqual(["web (4 changes)", "shared (1 change)"]);
   });

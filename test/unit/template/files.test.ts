@@ -1,3 +1,4 @@
+import { maskPlan } from "../../../src/core/mask.js";
 import { describe, expect, it } from "vitest";
 import { buildDesired } from "../../../src/model/desired.js";
 import { renderPlanText } from "../../../src/render/text-plan.js";
@@ -51,7 +52,7 @@ describe("secrets and configs", () => {
     const opts = { project: "p", publishAddress: "127.0.0.1", discovery: false };
     const desired = buildDesired(await load(TEMPLATE, { files, env }), opts).resources;
     const p = planOf({ desired, recorded: [] });
-    for (const out of [renderPlanText(p, { color: false }), renderPlanJson(p)]) {
+    for (const out of [renderPlanText(maskPlan(p), { color: false }), renderPlanJson(maskPlan(p))]) {
       expect(out).not.toContain("s3cret-from-file");
       expect(out).not.toContain("tok-from-env-123");
       expect(out).toContain("/run/secrets/db_password");

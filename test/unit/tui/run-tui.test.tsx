@@ -3,6 +3,7 @@ import { browsePlan, confirmPlan, startApplyView } from "../../../src/tui/run-tu
 import { stripAnsi } from "../../../src/render/color.js";
 import { replacePlan, updatePlan } from "../render/fixtures.js";
 import { FakeStdin, FakeStdout, delay, listening } from "./helpers.js";
+import { maskPlan } from "../../../src/core/mask.js";
 
 function terminal() {
   const stdin = new FakeStdin();
@@ -28,7 +29,7 @@ describe("run-tui entry points", () => {
   it("browsePlan shows the plan until q", async () => {
     const t = terminal();
     let finished = false;
-    const browsing = browsePlan(updatePlan(), { color: false, ...t.io }).then(() => (finished = true));
+    const browsing = browsePlan(maskPlan(updatePlan()), { color: false, ...t.io }).then(() => (finished = true));
     await shows(t, "Plan: 0 to add, 2 to change, 0 to destroy.");
     await listening(t.stdin);
     await press(t.stdin, "j", "\r");
@@ -47,7 +48,7 @@ describe("run-tui entry points", () => {
       [["\u0003"], false],
     ] as const) {
       const t = terminal();
-      const answer = confirmPlan(replacePlan(), { color: true, verb: "Apply", ...t.io });
+      const answer = confirmPlan(maskPlan(replacePlan()), { color: true, verb: "Apply", ...t.io });
       await shows(t, "Do you want to perform these actions?");
       await listening(t.stdin);
       await press(t.stdin, ...keys);
@@ -58,7 +59,7 @@ describe("run-tui entry points", () => {
   it("refuses to browse without a terminal on stdin (no key could end the view)", async () => {
     const t = terminal();
     t.stdin.isTTY = false;
-    await expect(browsePlan(updatePlan(), { color: false, ...t.io })).rejects.toThrow(/needs a terminal on standard input/);
+    await expect(browsePlan(maskPlan(updatePlan()), { color: false, ...t.io })).rejects.toThrow(/needs a terminal on standard input/);
   });
 
   it("startApplyView renders pushed events and resolves done() after the summary", async () => {
