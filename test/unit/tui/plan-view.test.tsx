@@ -20,10 +20,11 @@ function mixedPlan() {
   ]);
 }
 
+/** Generous per key: a press written before the previous one re-rendered is lost, and CI machines are busy. */
 async function keys(stdin: { write(data: string): void }, ...presses: string[]): Promise<void> {
   for (const p of presses) {
     stdin.write(p);
-    await delay();
+    await delay(50);
   }
 }
 
