@@ -26,4 +26,4 @@ echo "Reach a tomcat replica through the router (each request may land on anothe
 echo "  curl -s -H 'Host: tomcat-sample.localhost' http://${listen}/"
 curl -s --max-time 5 -H 'Host: tomcat-sample.localhost' "http://${listen}/" || true
 echo
-echo "Tear it down with: node bin/berth.mjs destroy -f $template -p demo --auto-approve"
+echo "Tear it down with: node bin/berth.mjs destroy -f $template -p demo --auto-approve   (it keeps the volume demo_db_logs_1; add --volumes to delete it too)"
