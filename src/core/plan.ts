@@ -47,6 +47,10 @@ export interface ResourceChange {
 export interface DriftEntry {
   address: Address;
   type: ResourceType;
+  /** Who observed it, and its name and index as in a change: JSON shows drift in the same shape. */
+  provider: ProviderName;
+  name: string;
+  index: number | null;
   /** What changed outside Berth, in words: "container was removed", "container is stopped". */
   summary: string;
   before: Attributes | null;

@@ -1,6 +1,7 @@
 import type { DriftEntry } from "../core/plan.js";
 import type { Attributes, ObservedResource, RecordedResource } from "../core/types.js";
 import { sameValue } from "./attribute-diff.js";
+import { nameAndIndex } from "../core/address-parts.js";
 
 export type DriftKind = "missing" | "stopped" | "changed";
 
@@ -24,6 +25,8 @@ export function detectDrift(recorded: RecordedResource, observed: ObservedResour
       entry: {
         address: recorded.address,
         type: recorded.type,
+        provider: recorded.provider,
+        ...nameAndIndex(recorded.address),
         summary: `${recorded.type} was removed outside Berth`,
         before: recorded.attributes,
         after: null,
@@ -45,5 +48,5 @@ export function detectDrift(recorded: RecordedResource, observed: ObservedResour
   }
   const summary =
     kind === "stopped" ? `${recorded.type} was stopped outside Berth` : `${recorded.type} was changed outside Berth (${keys.join(", ")})`;
-  return { kind, keys, entry: { address: recorded.address, type: recorded.type, summary, before, after, sensitivePaths: [], identifierPaths: [] } };
+  return { kind, keys, entry: { address: recorded.address, type: recorded.type, provider: recorded.provider, ...nameAndIndex(recorded.address), summary, before, after, sensitivePaths: [], identifierPaths: [] } };
 }

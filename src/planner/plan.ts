@@ -24,6 +24,7 @@ import type {
 import { addressMatches, compareAddresses } from "../model/addresses.js";
 import { diffAttributes, ruleFor, withComputed } from "./attribute-diff.js";
 import { detectDrift, type Drift } from "./drift.js";
+import { nameAndIndex } from "../core/address-parts.js";
 import { identifierPaths, normalizePaths, sensitivePaths } from "../core/secrets.js";
 
 export interface PlanInput {
@@ -110,10 +111,7 @@ export function plan(input: PlanInput): Plan {
   refuseProtectedDestruction(targeted, input.allowDestroy ?? []);
   refuseDataLoss(targeted, (provider, type) => schemaOf(provider, type)?.holdsData === true, allowed);
   const planned = targeted.map((c) => ({ ...c, ...maskingPaths(schemaOf(c.provider, c.type), c.before, c.after) }));
-  const driftPlanned = drift.map((d) => {
-    const provider = (recorded.get(d.address) ?? desired.get(d.address))?.provider ?? "docker";
-    return { ...d, ...maskingPaths(schemaOf(provider, d.type), d.before, d.after) };
-  });
+  const driftPlanned = drift.map((d) => ({ ...d, ...maskingPaths(schemaOf(d.provider, d.type), d.before, d.after) }));
 
   return {
     formatVersion: "1.0",
@@ -311,10 +309,6 @@ function maskingPaths(schema: ResourceSchema | undefined, before: Attributes | n
   };
 }
 
-function nameAndIndex(address: Address): { name: string; index: number | null } {
-  const m = /^[a-z]+\.(.*?)(?:\[(\d+)\])?$/.exec(address);
-  return { name: m?.[1] ?? address, index: m?.[2] !== undefined ? Number(m[2]) : null };
-}
 
 function serviceOf(r: RecordedResource): string | null {
   const s = r.attributes.service;

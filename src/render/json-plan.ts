@@ -19,7 +19,7 @@ export function renderPlanJson(shown: MaskedPlan): string {
     state_lineage: shown.stateLineage,
     template_hash: shown.templateHash,
     resource_changes: shown.changes.map(changeJson),
-    resource_drift: shown.drift.map((d) => driftJson(d, shown.changes)),
+    resource_drift: shown.drift.map(driftJson),
     observation_gaps: shown.gaps.map((g) => ({ provider: g.provider, reason: g.reason })),
     warnings: shown.warnings.map(diagnosticJson),
     // Not in Terraform's shape: what the plan deliberately leaves alone, and what blocks apply.
@@ -62,16 +62,14 @@ function dependenciesJson(c: ResourceChange): Json {
 }
 
 /** Drift reads as the change the world made: an update, or a delete when the object is gone. */
-function driftJson(d: DriftEntry, changes: ResourceChange[]): Json {
-  const planned = changes.find((c) => c.address === d.address);
-  const parsed = parseAddress(d.address, d.type);
+function driftJson(d: DriftEntry): Json {
   return {
     address: d.address,
     mode: "managed",
     type: d.type,
-    name: planned?.name ?? parsed.name,
-    index: planned ? planned.index : parsed.index,
-    provider_name: `berth/${planned?.provider ?? PROVIDER_OF[d.type]}`,
+    name: d.name,
+    index: d.index,
+    provider_name: `berth/${d.provider}`,
     change: {
       actions: d.after === null ? ["delete"] : ["update"],
       before: d.before,
@@ -81,22 +79,6 @@ function driftJson(d: DriftEntry, changes: ResourceChange[]): Json {
       after_sensitive: sensitivity(d.after),
     },
   };
-}
-
-/** Which provider owns a resource type, for drift on an address the plan has no change for. */
-const PROVIDER_OF: Record<ResourceType, ProviderName> = {
-  network: "docker",
-  volume: "docker",
-  container: "docker",
-  route: "routing",
-  upstream: "routing",
-  discovery: "discovery",
-};
-
-function parseAddress(address: string, type: ResourceType): { name: string; index: number | null } {
-  const rest = address.startsWith(`${type}.`) ? address.slice(type.length + 1) : address;
-  const m = /^(.*)\[(\d+)\]$/.exec(rest);
-  return m ? { name: m[1], index: Number(m[2]) } : { name: rest, index: null };
 }
 
 function diagnosticJson(d: Diagnostic): Json {

@@ -3,6 +3,7 @@
  * mask), with the sensitive and identifier paths the planner would record; maskPlan must mask
  * them. SECRETS lists every value that must never be printed.
  */
+import { nameAndIndex } from "../../../src/core/address-parts.js";
 import type { Actions, ChangeReason, DriftEntry, Plan, ResourceChange } from "../../../src/core/plan.js";
 import type { ResourceSchema } from "../../../src/core/provider.js";
 import { identifierPaths, normalizePaths, sensitivePaths } from "../../../src/core/secrets.js";
@@ -56,7 +57,7 @@ function maskingPaths(type: ResourceType, before: Attributes | null, after: Attr
 
 export function driftEntry(address: string, summary: string, before: Attributes | null, after: Attributes | null): DriftEntry {
   const type = address.slice(0, address.indexOf(".")) as ResourceType;
-  return { address, type, summary, before, after, ...maskingPaths(type, before, after) };
+  return { address, type, provider: PROVIDER[type], ...nameAndIndex(address), summary, before, after, ...maskingPaths(type, before, after) };
 }
 
 export function change(
