@@ -1,7 +1,7 @@
 /** "network.default", "container.web[2]", "route.tomcat-sample.localhost", "upstream.x", "discovery.p_web" */
 export type Address = string;
 
-export type ResourceType = "network" | "container" | "route" | "upstream" | "discovery";
+export type ResourceType = "network" | "container" | "image" | "route" | "upstream" | "discovery";
 export type ProviderName = "docker" | "routing" | "discovery";
 
 /** JSON-compatible attribute values only: attributes are written to state and plan files. */
@@ -22,6 +22,17 @@ export interface DesiredResource {
   attributes: Attributes;
   /** Resources that must exist before this one (links, depends_on, aliyun.depends, network). */
   dependsOn: Address[];
+  /**
+   * Attributes whose value is another resource's attribute (a container's image_id is its
+   * built image's). When that resource is created or replaced, the value is known only after
+   * apply: the planner says so and replaces this resource if the attribute forces it.
+   */
+  references?: Record<string, AttributeReference>;
+}
+
+export interface AttributeReference {
+  address: Address;
+  attribute: string;
 }
 
 /** What the last apply recorded, as kept in the state file. */

@@ -74,6 +74,7 @@ function driftJson(d: DriftEntry, changes: ResourceChange[]): Json {
 const PROVIDER_OF: Record<ResourceType, ProviderName> = {
   network: "docker",
   container: "docker",
+  image: "docker",
   route: "routing",
   upstream: "routing",
   discovery: "discovery",

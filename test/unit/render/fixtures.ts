@@ -14,6 +14,7 @@ export const SECRETS = [DB_PASSWORD, API_TOKEN, SIGNING_KEY, "correct-horse", "9
 const PROVIDER: Record<ResourceType, ProviderName> = {
   network: "docker",
   container: "docker",
+  image: "docker",
   route: "routing",
   upstream: "routing",
   discovery: "discovery",
