@@ -25,11 +25,27 @@ export const dockerSchema: ProviderSchema = {
       config_hash: { update: "replace", digest: true },
       image_id: { update: "replace", resolvedAtPlan: true },
       environment: { update: "replace", sensitive: false },
+      // Which source a later create uses: nothing on the running container changes.
+      pull_policy: { update: "in-place" },
     },
     defaultRule: { update: "replace" },
     // A routed replica with no fixed host port can run beside its replacement, so the router
     // never loses a backend: create the new one first.
     createBeforeDestroy: (after) => isRouted(after) && hasNoFixedHostPort(after),
+  },
+  image: {
+    attributes: {
+      // Where the files live does not change what they build: their digest says that.
+      context: { update: "in-place" },
+      // Whether a later apply may build: nothing about the image changes.
+      policy: { update: "in-place" },
+      files: { update: "replace", resolvedAtPlan: true },
+      context_digest: { update: "replace", digest: true, resolvedAtPlan: true },
+      image_id: { update: "computed" },
+    },
+    defaultRule: { update: "replace" },
+    // The new image is built before the old one is let go: the old containers keep running on it.
+    createBeforeDestroy: () => true,
   },
 };
 

@@ -1,13 +1,15 @@
 import { UserError } from "../core/errors.js";
 import type { Address, Attributes, DesiredResource } from "../core/types.js";
-import type { RouteSpec, ServiceSpec, Template } from "../template/types.js";
-import type { ContainerAttributes, HealthcheckAttr, PortAttr } from "../../providers/docker/attributes.js";
+import type { BuildSpec, RouteSpec, ServiceSpec, Template } from "../template/types.js";
+import type { ContainerAttributes, HealthcheckAttr, ImageAttributes, PortAttr } from "../../providers/docker/attributes.js";
 import {
   NETWORK_ADDRESS,
+  builtImageTag,
   compareAddresses,
   containerAddress,
   containerName,
   discoveryAddress,
+  imageAddress,
   networkName,
   routeAddress,
   upstreamAddress,
@@ -34,6 +36,8 @@ export interface ModelOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Ports each image EXPOSEs (from the engine), for link variables of services that expose none. */
   imageExposed?: Readonly<Record<string, readonly number[]>>;
+  /** --no-build: services with `build:` run the image already tagged; nothing is built. */
+  noBuild?: boolean;
 }
 
 /** Where an aliyun.addon service finds the discovery certificates, and the variables naming them. */
@@ -67,6 +71,7 @@ export function buildDesired(template: Template, opts: ModelOptions): DesiredMod
   const linkAliases = linkAliasesByService(template.services);
   for (const spec of template.services) {
     const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? []);
+    if (spec.build) resources.push(imageResource(spec, spec.build, opts));
     for (let i = 0; i < spec.aliyun.scale; i++) resources.push(containerResource(spec, i, shared, opts));
   }
   resources.push(...routingResources(template.services));
@@ -136,7 +141,45 @@ function sharedContainerFacts(
     rollout: { create_before_destroy: spec.aliyun.routes.length > 0, parallelism: spec.aliyun.parallelism },
     sensitiveValues: sensitiveValues(spec, opts.env ?? {}),
     linkAliases,
-    dependsOn: [NETWORK_ADDRESS, ...serviceDeps(spec).flatMap((d) => replicaAddresses(byName.get(d)))],
+    dependsOn: [
+      NETWORK_ADDRESS,
+      ...(spec.build ? [imageAddress(spec.name)] : []),
+      ...serviceDeps(spec).flatMap((d) => replicaAddresses(byName.get(d))),
+    ],
+  };
+}
+
+/**
+ * The image a service builds. Its context's digest and per-file digests are left null here:
+ * the Docker provider reads the files (resolveLocal), the model does no I/O.
+ */
+function imageResource(spec: ServiceSpec, build: BuildSpec, opts: ModelOptions): DesiredResource {
+  const attributes: ImageAttributes = {
+    tag: builtImageTag(opts.project, spec.name, spec.image),
+    project: opts.project,
+    service: spec.name,
+    context: build.contextDir,
+    dockerfile: build.dockerfileInline === null ? (build.dockerfile ?? "Dockerfile") : null,
+    dockerfile_inline: build.dockerfileInline,
+    args: build.args,
+    target: build.target,
+    labels: build.labels,
+    network: build.network,
+    shm_size: build.shmSize,
+    extra_hosts: build.extraHosts,
+    policy: opts.noBuild ? "never" : spec.pullPolicy === "missing" || spec.pullPolicy === "never" ? spec.pullPolicy : "build",
+    context_digest: null,
+    files: null,
+  };
+  return {
+    address: imageAddress(spec.name),
+    type: "image",
+    provider: "docker",
+    name: spec.name,
+    index: null,
+    service: spec.name,
+    attributes: attributes as unknown as Attributes,
+    dependsOn: [],
   };
 }
 
@@ -146,7 +189,7 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     project: opts.project,
     service: spec.name,
     index,
-    image: spec.image ?? `${opts.project}_${spec.name}`,
+    image: builtImageTag(opts.project, spec.name, spec.image),
     image_id: null,
     command: spec.command,
     entrypoint: spec.entrypoint,
@@ -168,10 +211,13 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     sensitive_values: shared.sensitiveValues,
     config_hash: "",
   };
+  // Only when written: states recorded before the key existed stay unchanged.
+  // (pull_policy: build without build: was refused when loading.)
+  if (spec.pullPolicy !== null && spec.pullPolicy !== "build" && !spec.build) attrs.pull_policy = spec.pullPolicy;
   // The hash is a label Docker cannot change later: it digests only what forces a new container.
   // What replicas share is digested once per service; each replica adds what is its own.
   if (shared.commonHash === undefined) {
-    const { running, image_id, rollout, restart, config_hash, name, index: _index, aliases, ...common } = attrs;
+    const { running, image_id, rollout, restart, pull_policy, config_hash, name, index: _index, aliases, ...common } = attrs;
     shared.commonHash = sha256(canonicalJson(common));
   }
   attrs.config_hash = sha256(`${shared.commonHash}\n${attrs.name}\n${index}\n${attrs.aliases.join(",")}`).slice(0, 16);
@@ -184,6 +230,7 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     service: spec.name,
     attributes: attrs as unknown as Attributes,
     dependsOn: shared.dependsOn,
+    ...(spec.build ? { references: { image_id: { address: imageAddress(spec.name), attribute: "image_id" } } } : {}),
   };
 }
 

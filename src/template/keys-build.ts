@@ -1,3 +1,4 @@
+import path from "node:path";
 import { isMap, isScalar } from "yaml";
 import { readKeyValues } from "./key-values.js";
 import { readHostIps } from "./keys-references.js";
@@ -10,8 +11,8 @@ import { describe, mapEntries, scalarText } from "./yaml-nodes.js";
 /** The build keys the engine's classic builder carries out. Any other is refused, never ignored. */
 const BUILD_KEYS = ["context", "dockerfile", "dockerfile_inline", "args", "target", "labels", "network", "shm_size", "extra_hosts"];
 
-export function emptyBuild(context: string): BuildSpec {
-  return { context, dockerfile: null, dockerfileInline: null, args: {}, target: null, labels: {}, network: null, shmSize: null, extraHosts: [] };
+function emptyBuild(ctx: LoadContext, context: string): BuildSpec {
+  return { context, contextDir: path.resolve(ctx.settings.dir, context), dockerfile: null, dockerfileInline: null, args: {}, target: null, labels: {}, network: null, shmSize: null, extraHosts: [] };
 }
 
 /** `build:` a context path, or a map of the keys in BUILD_KEYS. */
@@ -19,14 +20,14 @@ export const readBuild: KeyReader = (input, draft) => {
   const { ctx, value } = input;
   const asText = scalarText(value);
   if (typeof asText === "string" && asText !== "") {
-    if (checkContext(ctx, asText, input.valueLoc)) draft.spec.build = emptyBuild(asText);
+    if (checkContext(ctx, asText, input.valueLoc)) draft.spec.build = emptyBuild(ctx, asText);
     return;
   }
   if (!isMap(value)) {
     ctx.error("E_TYPE", `build must be a context path or a map with ${BUILD_KEYS.join(", ")}; got ${describe(value)}`, input.valueLoc);
     return;
   }
-  const build = emptyBuild(".");
+  const build = emptyBuild(ctx, ".");
   let dockerfileLoc: SourceLoc | null = null;
   for (const entry of mapEntries(ctx, value)) {
     const text = scalarText(entry.value);
@@ -38,7 +39,7 @@ export const readBuild: KeyReader = (input, draft) => {
     switch (entry.key) {
       case "context": {
         const context = needText("a path");
-        if (context !== null && checkContext(ctx, context, entry.valueLoc)) build.context = context;
+        if (context !== null && checkContext(ctx, context, entry.valueLoc)) Object.assign(build, { context, contextDir: path.resolve(ctx.settings.dir, context) });
         break;
       }
       case "dockerfile":

@@ -84,6 +84,8 @@ export interface AliyunSpec {
 export interface BuildSpec {
   /** As written; relative to the template's folder. */
   context: string;
+  /** The context as an absolute path (resolved against the template's folder when loading). */
+  contextDir: string;
   /** Relative to the context (as compose reads it); null: "Dockerfile". */
   dockerfile: string | null;
   /** The Dockerfile's text written in the template (exclusive with `dockerfile`). */

@@ -25,7 +25,7 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
     expect(template.warnings.map((w) => w.code)).toEqual(["W_NOT_IMPLEMENTED"]);
   });
 
-  it("container_name, networks, deploy options, build options, healthcheck options", async () => {
+  it("container_name, networks, deploy options, healthcheck options", async () => {
     const yaml = [
       "services:",
       "  web:",
@@ -38,10 +38,6 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
       "    healthcheck:",
       "      test: ['CMD', 'true']",
       "      start_interval: 1s",
-      "  app:",
-      "    build:",
-      "      context: ./app",
-      "      target: prod",
       "",
     ].join("\n");
     expect(await warningsOf(yaml)).toEqual([
@@ -49,7 +45,6 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
       "docker-compose.yml:5:5: networks is ignored: Berth connects every service to one project network (network.default)",
       "docker-compose.yml:8:7: deploy.resources is not used by Berth (ignored): only deploy.replicas is",
       "docker-compose.yml:11:7: healthcheck.start_interval is not used by Berth (ignored)",
-      "docker-compose.yml:15:7: build.target is not used by Berth (ignored)",
     ]);
   });
 
