@@ -3,7 +3,7 @@ import type { DesiredResource, ProviderName } from "../core/types.js";
 import type { ProviderSchema } from "../core/provider.js";
 import { plan } from "../planner/plan.js";
 import { BERTH_VERSION } from "./version.js";
-import { NOTHING_OBSERVED, observe, type Workspace } from "./workspace.js";
+import { NOTHING_OBSERVED, observe, resolveLocally, type Workspace } from "./workspace.js";
 
 export interface PlanFlags {
   refresh: boolean;
@@ -34,9 +34,9 @@ export async function makePlan(ws: Workspace, flags: PlanFlags): Promise<Plan> {
   });
 }
 
-/** With --no-refresh, only what providers can resolve without an engine (the router's rendered files). */
+/** With --no-refresh, only what providers can resolve without an engine (build contexts, the router's rendered files). */
 async function resolveOffline(ws: Workspace): Promise<DesiredResource[]> {
-  let desired = ws.desired;
+  let desired = await resolveLocally(ws, ws.desired);
   for (const provider of ws.providers.values()) {
     if (!provider.resolvesOffline || !provider.resolveDesired) continue;
     const resolved = new Map((await provider.resolveDesired(desired.filter((d) => d.provider === provider.name))).map((d) => [d.address, d]));

@@ -37,6 +37,7 @@ export async function openWorkspace(flags: GlobalFlags, env: NodeJS.ProcessEnv =
     discovery: settings.etcdEndpoints.length > 0,
     etcdEndpoints: settings.etcdEndpoints,
     discoveryCertsDir: env.BERTH_DISCOVERY_CERTS ? path.resolve(env.BERTH_DISCOVERY_CERTS) : undefined,
+    noBuild: flags.build === false,
   };
   const desiredModel = buildDesired(template, modelOptions);
   const backend = await openStateBackend(flags.state, { templateDir: template.dir, project });
@@ -95,7 +96,7 @@ export async function observe(ws: Workspace): Promise<{ observation: Observation
   const docker = providers.find((p): p is DockerProvider => p instanceof DockerProvider);
   // The engines are asked at once: a no-op apply is mostly waiting for their answers.
   const [withFacts, ...refreshed] = await Promise.all([
-    docker ? withImageFacts(ws, docker, ws.desired) : Promise.resolve(ws.desired),
+    (docker ? withImageFacts(ws, docker, ws.desired) : Promise.resolve(ws.desired)).then((d) => resolveLocally(ws, d)),
     ...providers.map((provider) => refreshOne(ws, provider)),
   ]);
   const resources = refreshed.flatMap((r) => ("found" in r ? r.found : []));
@@ -109,6 +110,15 @@ export async function observe(ws: Workspace): Promise<{ observation: Observation
   const resolved = new Map(resolvedLists.flat().map((d) => [d.address, d]));
   const desired = withFacts.map((d) => resolved.get(d.address) ?? d);
   return { observation: { resources, gaps, observedProviders: observed.map((p) => p.name) }, desired };
+}
+
+/** What providers can tell from local files alone (build context digests): no engine, so even with --no-refresh. */
+export async function resolveLocally(ws: Workspace, desired: DesiredResource[]): Promise<DesiredResource[]> {
+  const resolvedLists = await Promise.all(
+    [...ws.providers.values()].map((p) => p.resolveLocal?.(desired.filter((d) => d.provider === p.name)) ?? Promise.resolve([])),
+  );
+  const resolved = new Map(resolvedLists.flat().map((d) => [d.address, d]));
+  return desired.map((d) => resolved.get(d.address) ?? d);
 }
 
 type Refreshed = { found: ObservedResource[] } | { gap: Observation["gaps"][number] };
