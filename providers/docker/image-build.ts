@@ -27,8 +27,10 @@ export async function buildImage(docker: Docker, attrs: ImageAttributes, address
   const entries = context.entries.map((e) => e.path);
   // The builder reads .dockerignore itself to leave an ignored Dockerfile out of COPY . (as the docker CLI sends it).
   if (!entries.includes(DOCKERIGNORE) && existsSync(path.join(attrs.context, DOCKERIGNORE))) entries.push(DOCKERIGNORE);
+  log(`building ${attrs.tag} from ${attrs.context} (${entries.length} entries)`);
   const tar = pack(attrs.context, {
-    entries,
+    // A copy: tar-fs consumes the list it is given.
+    entries: [...entries],
     // Every path is listed: a listed folder must not bring in what .dockerignore left out.
     ignore: () => true,
     finalize: sentDockerfile === null,
@@ -38,21 +40,7 @@ export async function buildImage(docker: Docker, attrs: ImageAttributes, address
       p.finalize();
     },
   });
-  log(`building ${attrs.tag} from ${attrs.context} (${entries.length} files)`);
-  const stream = await docker.buildImage(tar, {
-    t: attrs.tag,
-    dockerfile: sentDockerfile === null ? context.dockerfileInContext! : SENT_DOCKERFILE,
-    buildargs: attrs.args,
-    target: attrs.target ?? undefined,
-    labels: { ...attrs.labels, [LABEL_PROJECT]: attrs.project, [LABEL_IMAGE_SERVICE]: attrs.service },
-    networkmode: attrs.network ?? undefined,
-    shmsize: attrs.shm_size ?? undefined,
-    // The engine reads each host:ip as its own query parameter.
-    extrahosts: attrs.extra_hosts.length ? attrs.extra_hosts : undefined,
-    rm: true,
-    forcerm: true,
-    version: "1",
-  } as Docker.ImageBuildOptions);
+  const stream = await docker.buildImage(tar, buildOptions(attrs, sentDockerfile === null ? context.dockerfileInContext! : SENT_DOCKERFILE));
   const messages = await followBuild(docker, stream, log);
   const failed = messages.find((m) => m.error || m.errorDetail);
   if (failed) {
@@ -60,6 +48,25 @@ export async function buildImage(docker: Docker, attrs: ImageAttributes, address
     throw new UserError("E_BUILD", `building image ${attrs.tag} for service ${attrs.service} failed: ${why}`, { address });
   }
   return (await docker.getImage(attrs.tag).inspect()).Id;
+}
+
+/** The engine's build parameters. A key left undefined would still be sent, empty: only set ones are given. */
+function buildOptions(attrs: ImageAttributes, dockerfile: string): Docker.ImageBuildOptions {
+  const options: Record<string, unknown> = {
+    t: attrs.tag,
+    dockerfile,
+    buildargs: attrs.args,
+    labels: { ...attrs.labels, [LABEL_PROJECT]: attrs.project, [LABEL_IMAGE_SERVICE]: attrs.service },
+    rm: true,
+    forcerm: true,
+    version: "1",
+  };
+  if (attrs.target !== null) options.target = attrs.target;
+  if (attrs.network !== null) options.networkmode = attrs.network;
+  if (attrs.shm_size !== null) options.shmsize = attrs.shm_size;
+  // The engine reads each host:ip as its own query parameter.
+  if (attrs.extra_hosts.length > 0) options.extrahosts = attrs.extra_hosts;
+  return options as Docker.ImageBuildOptions;
 }
 
 /** The text to send as the Dockerfile when it is not a file of the context; null when it is. */
