@@ -23,6 +23,15 @@ interface BuildMessage {
  */
 export async function buildImage(docker: Docker, attrs: ImageAttributes, address: string, log: (line: string) => void): Promise<string> {
   const context = await readBuildContext(attrs.context, attrs.dockerfile, address);
+  // What is built is what was planned: a file changed since (a saved plan applied later) is refused.
+  if (attrs.context_digest !== null && attrs.context_digest !== context.digest) {
+    const changed = changedFiles(attrs.files ?? {}, context.files);
+    throw new UserError(
+      "E_PLAN_STALE",
+      `the build context ${attrs.context} changed since the plan${changed.length ? ` (${changed.slice(0, 5).join(", ")}${changed.length > 5 ? ", ..." : ""})` : ""}; run \`berth plan\` again`,
+      { address },
+    );
+  }
   const sentDockerfile = await dockerfileOutsideContext(attrs, context.dockerfileInContext, address);
   const entries = context.entries.map((e) => e.path);
   // The builder reads .dockerignore itself to leave an ignored Dockerfile out of COPY . (as the docker CLI sends it).
@@ -48,6 +57,10 @@ export async function buildImage(docker: Docker, attrs: ImageAttributes, address
     throw new UserError("E_BUILD", `building image ${attrs.tag} for service ${attrs.service} failed: ${why}`, { address });
   }
   return (await docker.getImage(attrs.tag).inspect()).Id;
+}
+
+function changedFiles(planned: Record<string, string>, now: Record<string, string>): string[] {
+  return [...new Set([...Object.keys(planned), ...Object.keys(now)])].filter((f) => planned[f] !== now[f]).sort();
 }
 
 /** The engine's build parameters. A key left undefined would still be sent, empty: only set ones are given. */

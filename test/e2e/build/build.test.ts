@@ -137,6 +137,17 @@ describe("build: on the real Docker engine", () => {
     await removeProject(docker, `${project}x`);
   });
 
+  it("a saved plan builds what it planned: a file changed since is refused", async () => {
+    const planfile = path.join(dir, "saved.plan");
+    expect((await run("plan", "--out", planfile)).code).toBe(0);
+    await editFile(path.join(dir, "app/app.sh"), (text) => text.replace("version 3", "version 4"));
+    const apply = await berth(["apply", planfile, "-f", file, "-p", project]);
+    expect(apply.code).toBe(1);
+    // The context's digests no longer match the reviewed plan's: nothing is built.
+    expect(apply.stderr).toContain("image.app: the template no longer produces the reviewed plan; run `berth plan` again");
+    expect(await served()).toBe("version 2");
+  });
+
   it("pull_policy: always pulls even an image that is there, and says so when no registry answers", async () => {
     const always = path.join(dir, "always.yml");
     await writeFile(always, `services:\n  web:\n    image: ${project}-app\n    pull_policy: always\n`);
