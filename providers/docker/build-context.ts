@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { lstat, readFile, readdir, readlink } from "node:fs/promises";
 import path from "node:path";
 import dockerignoreModule from "@balena/dockerignore";
+import pLimit from "p-limit";
 import { UserError } from "../../src/core/errors.js";
 
 /** One thing in a build context that the build sees. */
@@ -30,6 +31,11 @@ export interface BuildContext {
 
 export const DOCKERIGNORE = ".dockerignore";
 
+/** Files read and digested at once: enough to keep the disk busy, few enough to stay under the descriptor limit. */
+const DIGEST_CONCURRENCY = 16;
+/** Smaller files are read whole (one call); larger ones streamed. */
+const WHOLE_READ_BYTES = 1 << 20;
+
 // A CommonJS module typed as an ES default export: its function is also its own `default`.
 const dockerignore = dockerignoreModule.default;
 
@@ -44,10 +50,12 @@ export async function readBuildContext(contextDir: string, dockerfile: string | 
     throw new UserError("E_BUILD_CONTEXT", `build context ${contextDir} is not a folder`, { address });
   }
   const rules = await readIgnoreRules(contextDir);
+  const limit = pLimit(DIGEST_CONCURRENCY);
   const matcher = dockerignore({ ignorecase: false }).add(rules);
   // Without `!` exceptions nothing inside an ignored folder can come back: it is not walked at all.
   const hasExceptions = rules.some((r) => r.trim().startsWith("!"));
   const entries: ContextEntry[] = [];
+  const pending: Promise<void>[] = [];
   const walk = async (relDir: string): Promise<void> => {
     const names = (await readdir(path.join(contextDir, relDir))).sort();
     for (const name of names) {
@@ -58,12 +66,18 @@ export async function readBuildContext(contextDir: string, dockerfile: string | 
         if (!ignored) entries.push({ path: rel, kind: "dir", mode: stat.mode & 0o7777, value: "" });
         if (!ignored || hasExceptions) await walk(rel);
       } else if (!ignored) {
-        const entry = await entryOf(contextDir, rel, stat);
-        if (entry) entries.push(entry);
+        // Files are digested a few at a time while the walk goes on.
+        pending.push(
+          limit(async () => {
+            const entry = await entryOf(contextDir, rel, stat);
+            if (entry) entries.push(entry);
+          }),
+        );
       }
     }
   };
   await walk("");
+  await Promise.all(pending);
 
   const dockerfileInContext = dockerfile === null ? null : await includeDockerfile(contextDir, dockerfile, entries, address);
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -94,7 +108,8 @@ async function entryOf(contextDir: string, rel: string, stat: import("node:fs").
   const mode = stat.mode & 0o7777;
   if (stat.isSymbolicLink()) return { path: rel, kind: "symlink", mode, value: `-> ${await readlink(path.join(contextDir, rel))}` };
   if (!stat.isFile()) return null; // sockets, fifos, devices: tar carries none of them
-  const digest = await fileDigest(path.join(contextDir, rel));
+  const file = path.join(contextDir, rel);
+  const digest = stat.size <= WHOLE_READ_BYTES ? sha256(await readFile(file)) : await fileDigest(file);
   return { path: rel, kind: "file", mode, value: mode & 0o111 ? `${digest} +x` : digest };
 }
 
@@ -128,6 +143,6 @@ function fileDigest(file: string): Promise<string> {
   });
 }
 
-function sha256(text: string): string {
+function sha256(text: string | Buffer): string {
   return createHash("sha256").update(text).digest("hex");
 }

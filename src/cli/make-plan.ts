@@ -15,7 +15,9 @@ export interface PlanFlags {
 
 /** Observe (unless --no-refresh), then ask the pure planner. */
 export async function makePlan(ws: Workspace, flags: PlanFlags): Promise<Plan> {
-  const { observation, desired } = flags.refresh ? await observe(ws) : { observation: NOTHING_OBSERVED, desired: await resolveOffline(ws) };
+  const { observation, desired } = flags.refresh
+    ? await observe(ws, { destroy: flags.destroy })
+    : { observation: NOTHING_OBSERVED, desired: flags.destroy ? ws.desired : await resolveOffline(ws) };
   return plan({
     project: ws.project,
     berthVersion: BERTH_VERSION,

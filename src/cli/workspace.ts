@@ -91,12 +91,13 @@ function projectName(flags: GlobalFlags, env: NodeJS.ProcessEnv, template: Templ
  * Asks every provider what really runs. A provider that cannot answer leaves a gap the plan
  * shows instead of failing the whole plan (the other providers' changes are still useful).
  */
-export async function observe(ws: Workspace): Promise<{ observation: Observation; desired: DesiredResource[] }> {
+export async function observe(ws: Workspace, opts: { destroy?: boolean } = {}): Promise<{ observation: Observation; desired: DesiredResource[] }> {
   const providers = [...ws.providers.values()];
   const docker = providers.find((p): p is DockerProvider => p instanceof DockerProvider);
   // The engines are asked at once: a no-op apply is mostly waiting for their answers.
   const [withFacts, ...refreshed] = await Promise.all([
-    (docker ? withImageFacts(ws, docker, ws.desired) : Promise.resolve(ws.desired)).then((d) => resolveLocally(ws, d)),
+    // Destroying needs no build context: it may be gone already.
+    (docker ? withImageFacts(ws, docker, ws.desired) : Promise.resolve(ws.desired)).then((d) => (opts.destroy ? d : resolveLocally(ws, d))),
     ...providers.map((provider) => refreshOne(ws, provider)),
   ]);
   const resources = refreshed.flatMap((r) => ("found" in r ? r.found : []));

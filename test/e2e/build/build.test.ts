@@ -157,8 +157,10 @@ describe("build: on the real Docker engine", () => {
     await removeProject(docker, `${project}x`);
   });
 
-  it("destroy removes the containers and the images Berth built", async () => {
+  it("destroy removes the containers and the images Berth built, even with the context gone", async () => {
+    await rm(path.join(dir, "app"), { recursive: true });
     const destroy = await run("destroy", "--auto-approve");
+    expect(destroy.stderr).toBe("");
     expect(destroy.code).toBe(0);
     expect(await projectContainers(docker, project)).toEqual([]);
     expect(await docker.listImages({ filters: { label: [`berth.project=${project}`] } })).toEqual([]);
