@@ -143,7 +143,9 @@ async function refreshOne(ws: Workspace, provider: Provider): Promise<Refreshed>
 async function withImageFacts(ws: Workspace, docker: DockerProvider, desired: DesiredResource[]): Promise<DesiredResource[]> {
   // Only linked services' images matter, and only a template with links is modelled again.
   const linked = new Set(ws.template.services.flatMap((s) => s.links.map((l) => l.service)));
-  const images = ws.template.services.filter((s) => linked.has(s.name) && s.image !== null).map((s) => s.image!);
+  // A built image is not asked: it exposes nothing before its first build, something after, and the
+  // link variables would change between apply and the next plan. Its template's expose: counts.
+  const images = ws.template.services.filter((s) => linked.has(s.name) && s.image !== null && !s.build).map((s) => s.image!);
   if (images.length === 0) return desired;
   try {
     const imageExposed = await docker.imageExposedPorts(images);
