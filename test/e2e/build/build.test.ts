@@ -157,6 +157,67 @@ describe("build: on the real Docker engine", () => {
     await removeProject(docker, `${project}x`);
   });
 
+  it("dockerfile_inline, args, target, network, shm_size, extra_hosts reach the builder", async () => {
+    const toolDir = path.join(dir, "tool");
+    await mkdir(toolDir);
+    await copyFile(BUSYBOX, path.join(toolDir, "busybox"));
+    const bb = "/bin/busybox";
+    const template = path.join(dir, "tool.yml");
+    await writeFile(
+      template,
+      [
+        "services:",
+        "  tool:",
+        "    build:",
+        "      context: ./tool",
+        "      dockerfile_inline: |",
+        "        FROM scratch AS prod",
+        "        COPY busybox /bin/busybox",
+        "        ARG GREETING",
+        `        RUN ["${bb}", "sh", "-c", "${bb} mkdir -p /www && echo $$GREETING > /www/greeting && ${bb} cat /etc/hosts > /www/hosts && ${bb} df -k /dev/shm > /www/shm && (${bb} ip -o link || true) > /www/links"]`,
+        `        ENTRYPOINT ["${bb}", "httpd", "-f", "-p", "8080", "-h", "/www"]`,
+        "        FROM prod AS later",
+        `        RUN ["${bb}", "false"]`,
+        "      args: [GREETING=hello-from-args]",
+        "      target: prod",
+        "      network: none",
+        "      shm_size: 80m",
+        "      extra_hosts: ['db.build.test:10.1.2.3', 'cache.build.test=10.1.2.4']",
+        "    ports: ['8080']",
+        "",
+      ].join("\n"),
+    );
+    const tool = `${project}t`;
+    try {
+      const apply = await berth(["apply", "--auto-approve", "-f", template, "-p", tool]);
+      expect(apply.stderr).toBe("");
+      expect(apply.code).toBe(0);
+      const [c] = await projectContainers(docker, tool);
+      const port = (await docker.getContainer(c.Id).inspect()).NetworkSettings.Ports["8080/tcp"]![0].HostPort;
+      const get = async (file: string) => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return (await httpGet(`http://127.0.0.1:${port}/${file}`)).body;
+          } catch (e) {
+            if (attempt > 50) throw e;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
+      };
+      expect((await get("greeting")).trim()).toBe("hello-from-args");
+      expect(await get("hosts")).toMatch(/10\.1\.2\.3\s+db\.build\.test/);
+      expect(await get("hosts")).toMatch(/10\.1\.2\.4\s+cache\.build\.test/);
+      expect(await get("shm")).toMatch(/\s81920\s/);
+      // network: none leaves only loopback to RUN steps.
+      expect(await get("links")).not.toMatch(/eth0/);
+      expect((await berth(["plan", "--detailed-exitcode", "-f", template, "-p", tool])).code).toBe(0);
+      expect((await berth(["destroy", "--auto-approve", "-f", template, "-p", tool])).code).toBe(0);
+    } finally {
+      await removeProject(docker, tool);
+      await removeProjectImages(docker, tool);
+    }
+  });
+
   it("destroy removes the containers and the images Berth built, even with the context gone", async () => {
     await rm(path.join(dir, "app"), { recursive: true });
     const destroy = await run("destroy", "--auto-approve");
