@@ -113,6 +113,16 @@ describe("planner: images built from build:", () => {
     expect(summarize(p)).toEqual(["image.app: update (attributes-changed)"]);
   });
 
+  it("--no-build: the files are not digested, nothing is rebuilt; only the policy is recorded", () => {
+    const { rec, observed } = appliedWorld();
+    const noBuild = image(FILES, { policy: "never", context_digest: null, files: null });
+    const p = planOf({ desired: [network, noBuild, app(OLD_ID)], recorded: rec, observation: observed });
+    expect(summarize(p)).toEqual(["image.app: update (attributes-changed)"]);
+    const change = p.changes.find((c) => c.address === "image.app")!;
+    // What was digested last stays on record, for the next plan that may build.
+    expect(change.after).toMatchObject({ policy: "never", files: FILES, image_id: OLD_ID });
+  });
+
   it("--target container.app[0] takes its image along", () => {
     const { rec, observed } = appliedWorld();
     const p = planOf({ desired: [network, image({ ...FILES, "app.sh": "a2" }), app(OLD_ID)], recorded: rec, observation: observed, targets: ["container.app[0]"] });
