@@ -69,8 +69,10 @@ export function buildDesired(template: Template, opts: ModelOptions): DesiredMod
     },
   ];
   const linkAliases = linkAliasesByService(template.services);
+  const builtImages = builtImageAddresses(template.services, opts.project);
   for (const spec of template.services) {
-    const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? []);
+    const builtImage = builtImages.get(sameTag(builtImageTag(opts.project, spec.name, spec.image))) ?? null;
+    const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? [], spec.build ? imageAddress(spec.name) : builtImage);
     if (spec.build) resources.push(imageResource(spec, spec.build, opts));
     for (let i = 0; i < spec.aliyun.scale; i++) resources.push(containerResource(spec, i, shared, opts));
   }
@@ -78,6 +80,24 @@ export function buildDesired(template: Template, opts: ModelOptions): DesiredMod
   if (opts.discovery) resources.push(...template.services.map((s) => discoveryResource(s, opts)));
   resources.sort((a, b) => compareAddresses(a.address, b.address));
   return { resources };
+}
+
+/**
+ * Tag → image.<service> for every image the template builds. A service that names a tag another
+ * service builds (`worker: image: myapp` beside `web: build: . image: myapp`) runs that build.
+ */
+function builtImageAddresses(services: readonly ServiceSpec[], project: string): Map<string, Address> {
+  const built = new Map<string, Address>();
+  for (const spec of services) {
+    const tag = sameTag(builtImageTag(project, spec.name, spec.image));
+    if (spec.build && !built.has(tag)) built.set(tag, imageAddress(spec.name));
+  }
+  return built;
+}
+
+/** "myapp" and "myapp:latest" name one tag. */
+function sameTag(tag: string): string {
+  return tag.lastIndexOf(":") > tag.lastIndexOf("/") ? tag : `${tag}:latest`;
 }
 
 function checkCycles(template: Template): void {
@@ -106,6 +126,8 @@ interface SharedFacts {
   sensitiveValues: Record<string, string>;
   linkAliases: string[];
   dependsOn: Address[];
+  /** image.<service> the replicas run, when the template builds their image. */
+  builtImage: Address | null;
   /** Digest of the attributes every replica shares, filled by the first replica. */
   commonHash?: string;
 }
@@ -115,6 +137,7 @@ function sharedContainerFacts(
   byName: ReadonlyMap<string, ServiceSpec>,
   opts: ModelOptions,
   linkAliases: string[],
+  builtImage: Address | null,
 ): SharedFacts {
   return {
     environment: environmentOf(spec, byName, opts),
@@ -141,9 +164,10 @@ function sharedContainerFacts(
     rollout: { create_before_destroy: spec.aliyun.routes.length > 0, parallelism: spec.aliyun.parallelism },
     sensitiveValues: sensitiveValues(spec, opts.env ?? {}),
     linkAliases,
+    builtImage,
     dependsOn: [
       NETWORK_ADDRESS,
-      ...(spec.build ? [imageAddress(spec.name)] : []),
+      ...(builtImage ? [builtImage] : []),
       ...serviceDeps(spec).flatMap((d) => replicaAddresses(byName.get(d))),
     ],
   };
@@ -230,7 +254,7 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     service: spec.name,
     attributes: attrs as unknown as Attributes,
     dependsOn: shared.dependsOn,
-    ...(spec.build ? { references: { image_id: { address: imageAddress(spec.name), attribute: "image_id" } } } : {}),
+    ...(shared.builtImage ? { references: { image_id: { address: shared.builtImage, attribute: "image_id" } } } : {}),
   };
 }
 

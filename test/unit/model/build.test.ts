@@ -75,6 +75,15 @@ describe("model: build: services", () => {
     expect(cache.references).toBeUndefined();
   });
 
+  it("a service naming a tag another service builds runs that build: it waits for it and is replaced with it", async () => {
+    const template = await load("services:\n  web:\n    build: .\n    image: myapp\n  worker:\n    image: myapp:latest\n  tool:\n    image: bld-other\n");
+    const resources = buildDesired(template, OPTS).resources;
+    const worker = resources.find((r) => r.address === "container.worker[0]")!;
+    expect(worker.dependsOn).toEqual(["network.default", "image.web"]);
+    expect(worker.references).toEqual({ image_id: { address: "image.web", attribute: "image_id" } });
+    expect(resources.find((r) => r.address === "container.tool[0]")!.references).toBeUndefined();
+  });
+
   it("pull_policy of an image service is carried, only when written; --no-build keeps every image as it is", async () => {
     const template = await load(TEMPLATE);
     const resources = buildDesired(template, OPTS).resources;
