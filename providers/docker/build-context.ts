@@ -76,8 +76,12 @@ export async function readBuildContext(contextDir: string, dockerfile: string | 
       }
     }
   };
-  await walk("");
-  await Promise.all(pending);
+  try {
+    await walk("");
+    await Promise.all(pending);
+  } catch (e) {
+    throw unreadable(e, address);
+  }
 
   const dockerfileInContext = dockerfile === null ? null : await includeDockerfile(contextDir, dockerfile, entries, address);
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -94,6 +98,13 @@ export async function readBuildContext(contextDir: string, dockerfile: string | 
     hash.update(`external ${dockerfile} ${files[dockerfile]}\n`);
   }
   return { entries, files, digest: hash.digest("hex"), dockerfileInContext };
+}
+
+/** A file the walk cannot read (permissions, removed meanwhile) is the user's to fix, named. */
+function unreadable(e: unknown, address: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (e instanceof UserError || typeof err?.code !== "string") return e;
+  return new UserError("E_BUILD_CONTEXT", `cannot read ${err.path ?? "the build context"}: ${err.code}`, { address });
 }
 
 async function readIgnoreRules(contextDir: string): Promise<string[]> {

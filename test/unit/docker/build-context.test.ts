@@ -80,5 +80,9 @@ describe("build context digest", () => {
     const dir = contextWith({ "main.sh": "x\n" });
     const noDockerfile = await readBuildContext(dir, "Dockerfile", "image.app").catch((e) => e);
     expect(noDockerfile.toString()).toBe(`Error: image.app: no Dockerfile at ${path.join(dir, "Dockerfile")}`);
+    // A symlink is sent as a symlink, never followed: one pointing nowhere is no error.
+    const gone = contextWith({ Dockerfile: "FROM scratch\n" });
+    symlinkSync("/nonexistent", path.join(gone, "dangling"));
+    await expect(readBuildContext(gone, "Dockerfile", "image.app")).resolves.toMatchObject({ files: { dangling: "-> /nonexistent" } });
   });
 });
