@@ -3,14 +3,13 @@ import { UserError } from "../../src/core/errors.js";
 import { hasAction, type ResourceChange } from "../../src/core/plan.js";
 import type { ApplyContext, Provider, RefreshContext } from "../../src/core/provider.js";
 import type { Attributes, DesiredResource, ObservedResource } from "../../src/core/types.js";
-import type { ContainerAttributes, ImageAttributes, NetworkAttributes } from "./attributes.js";
-import { readBuildContext } from "./build-context.js";
-import { buildImage, removeBuiltImages } from "./image-build.js";
+import type { ContainerAttributes, NetworkAttributes } from "./attributes.js";
+import { applyImage, digestBuildContexts, observeImages } from "./image-resource.js";
 import { LABEL_CONFIG_HASH, LABEL_INDEX, LABEL_PROJECT, LABEL_SERVICE } from "./attributes.js";
 import { connectDocker, engineStatus, ignoreStatus, withEngine } from "./client.js";
 import { LABEL_TEMPORARY, TEMPORARY_SUFFIX, hasHealthcheck, publishedPorts, restartPolicyOf } from "./container-spec.js";
 import { createAndStart, removeContainer, stopAndRemove } from "./containers.js";
-import { ensureImage, hasImage, indexImages, lookupImageId } from "./images.js";
+import { ensureImage, indexImages, lookupImageId } from "./images.js";
 import { waitUntilReady } from "./readiness.js";
 import { dockerSchema } from "./schema.js";
 
@@ -43,11 +42,10 @@ export class DockerProvider implements Provider {
   /** One label-filtered list of containers, one name-filtered list of networks. */
   async refresh(ctx: RefreshContext): Promise<ObservedResource[]> {
     return withEngine(this.docker, async () => {
-      const recordedImages = ctx.recorded.filter((r) => r.type === "image");
-      const [containers, networks, imageIndex] = await Promise.all([
+      const [containers, networks, images] = await Promise.all([
         this.docker.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${ctx.project}`] } }),
         this.docker.listNetworks({ filters: { name: [networkNameOf(ctx.project)] } }),
-        recordedImages.length ? this.docker.listImages().then(indexImages) : Promise.resolve(new Map<string, string>()),
+        observeImages(this.docker, ctx.recorded),
       ]);
       const leftovers = containers.filter(isLeftoverTemporary);
       await Promise.all(leftovers.map((c) => removeContainer(this.docker, c.Id)));
@@ -57,11 +55,7 @@ export class DockerProvider implements Provider {
       if (network) {
         observed.push({ address: NETWORK_ADDRESS, type: "network", attributes: { name: network.Name, network_id: network.Id } });
       }
-      // An image is there when its tag is; a tag moved by someone else is drift (rebuilt on apply).
-      for (const image of recordedImages) {
-        const imageId = lookupImageId(imageIndex, String(image.attributes.tag));
-        if (imageId) observed.push({ address: image.address, type: "image", attributes: { image_id: imageId } });
-      }
+      observed.push(...images);
       return observed;
     });
   }
@@ -77,20 +71,9 @@ export class DockerProvider implements Provider {
     });
   }
 
-  /**
-   * Digest each build context (the files .dockerignore keeps): a changed file then plans a
-   * rebuild, with no engine needed. Only images Berth builds from their context are digested;
-   * with pull_policy missing or never (or --no-build) the files do not decide anything.
-   */
+  /** Digest each build context from its files: a changed file then plans a rebuild, no engine needed. */
   async resolveLocal(desired: DesiredResource[]): Promise<DesiredResource[]> {
-    return Promise.all(
-      desired.map(async (r) => {
-        const attrs = r.attributes as ImageAttributes;
-        if (r.type !== "image" || attrs.policy !== "build") return r;
-        const context = await readBuildContext(attrs.context, attrs.dockerfile, r.address);
-        return { ...r, attributes: { ...r.attributes, context_digest: context.digest, files: context.files } };
-      }),
-    );
+    return digestBuildContexts(desired);
   }
 
   /**
@@ -124,7 +107,7 @@ export class DockerProvider implements Provider {
         change.type === "network"
           ? this.applyNetwork(change, ctx)
           : change.type === "image"
-            ? this.applyImage(change, ctx)
+            ? applyImage(this.docker, change, ctx)
             : this.applyContainer(change, ctx),
       { address: change.address },
     );
@@ -186,43 +169,6 @@ export class DockerProvider implements Provider {
       // 409: still in use (by a container Berth does not manage any more): keep it.
       await ignoreStatus([404, 409], () => this.docker.getVolume(volume.Name).remove());
     }
-  }
-
-  /** Build (or find, as the policy says) the image; a replacement builds first, then lets the old image go. */
-  private async applyImage(change: ResourceChange, ctx: ApplyContext): Promise<Attributes | null> {
-    const before = change.before as ImageAttributes | null;
-    const after = change.after as ImageAttributes | null;
-    if (change.actions[0] === "no-op") return change.before;
-    if (change.actions[0] === "update") {
-      // Where the context lives or whether a later apply may build: nothing to do to the image.
-      return asAttributes({ ...required(after, change), image_id: after?.image_id ?? before?.image_id ?? null });
-    }
-    if (!hasAction(change, "create")) {
-      const gone = required(before, change);
-      await removeBuiltImages(this.docker, gone.project, gone.service, null);
-      return null;
-    }
-    const wanted = required(after, change);
-    const imageId = await this.produceImage(wanted, change.address, ctx);
-    return asAttributes({ ...wanted, image_id: imageId });
-  }
-
-  private async produceImage(attrs: ImageAttributes, address: string, ctx: ApplyContext): Promise<string> {
-    if (attrs.policy !== "build" && (await hasImage(this.docker, attrs.tag))) {
-      ctx.log(`using the image ${attrs.tag} already there (${attrs.policy === "never" ? "not building" : "pull_policy: missing"})`);
-      return (await this.docker.getImage(attrs.tag).inspect()).Id;
-    }
-    if (attrs.policy === "never") {
-      throw new UserError(
-        "E_NO_BUILD",
-        `image '${attrs.tag}' of service ${attrs.service} is not there, and it may not be built (--no-build, or pull_policy: never); apply without --no-build to build it`,
-        { address },
-      );
-    }
-    const imageId = await buildImage(this.docker, attrs, address, (line) => ctx.log(line));
-    // Earlier builds of the service no container uses any more go; the one the old containers still run stays until next time.
-    await removeBuiltImages(this.docker, attrs.project, attrs.service, imageId);
-    return imageId;
   }
 
   private async applyContainer(change: ResourceChange, ctx: ApplyContext): Promise<Attributes | null> {
@@ -361,7 +307,7 @@ function recorded(after: ContainerAttributes, started: { containerId: string; im
 }
 
 /** Attribute interfaces hold JSON values only; TypeScript cannot see that through their index signature. */
-function asAttributes(attrs: ContainerAttributes | NetworkAttributes | ImageAttributes): Attributes {
+function asAttributes(attrs: ContainerAttributes | NetworkAttributes): Attributes {
   return attrs as unknown as Attributes;
 }
 

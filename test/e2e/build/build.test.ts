@@ -130,6 +130,12 @@ describe("build: on the real Docker engine", () => {
     await editFile(path.join(dir, "app/app.sh"), (text) => text.replace("version 2", "version 3"));
     const plan = await run("plan", "--no-build", "--detailed-exitcode");
     expect(plan.stdout).not.toContain("must be replaced");
+    expect(plan.stdout).toContain('~ policy = "build" -> "never"');
+    const apply = await run("apply", "--auto-approve", "--no-build");
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).not.toContain("Step 1/");
+    expect(apply.stdout).toContain("Apply complete! Resources: 0 added, 1 changed, 0 destroyed");
+    expect(await served()).toBe("version 2");
     // Another project has no image under its tag yet.
     const other = await berth(["apply", "--auto-approve", "--no-build", "-f", file, "-p", `${project}x`]);
     expect(other.code).toBe(1);
