@@ -93,10 +93,47 @@ export interface ContainerAttributes {
   config_contents: Record<string, string>;
   /** sha256 of every attribute that forces replacement (not running, restart, image_id, rollout): the berth.config-hash label. */
   config_hash: string;
+  /** pull_policy of a service without build: (only when written): always, missing, never. */
+  pull_policy?: "always" | "missing" | "never";
   /** Computed by apply. */
   container_id?: string | null;
   /** Computed by apply: "8080/tcp" → host port Docker assigned (or the fixed one). */
   published?: Record<string, number> | null;
+}
+
+/** How an image resource comes to be: built from its context, built only when the tag is missing, or never built (--no-build). */
+export type ImagePolicy = "build" | "missing" | "never";
+
+/** An image built from `build:` (address image.<service>). */
+export interface ImageAttributes {
+  [key: string]: unknown;
+  /** `image:` if given, else <project>-<service> (docker compose v2's name). */
+  tag: string;
+  project: string;
+  service: string;
+  /** Absolute folder of the build context. */
+  context: string;
+  /** Relative to the context; null with dockerfile_inline. */
+  dockerfile: string | null;
+  dockerfile_inline: string | null;
+  args: Record<string, string>;
+  target: string | null;
+  labels: Record<string, string>;
+  network: string | null;
+  /** Bytes. */
+  shm_size: number | null;
+  /** "host:ip", sorted. */
+  extra_hosts: string[];
+  policy: ImagePolicy;
+  /**
+   * sha256 over every file the build sees (.dockerignore applied, the Dockerfile always):
+   * resolved from the files before planning; null until then.
+   */
+  context_digest: string | null;
+  /** Path in the context → sha256 of its content ("+x" appended when executable, "-> target" for a symlink). */
+  files: Record<string, string> | null;
+  /** Computed by apply: the ID of the image built (or found, for policy missing/never). */
+  image_id?: string | null;
 }
 
 export interface NetworkAttributes {
@@ -134,3 +171,5 @@ export const LABEL_PROJECT = "berth.project";
 export const LABEL_SERVICE = "berth.service";
 export const LABEL_INDEX = "berth.index";
 export const LABEL_CONFIG_HASH = "berth.config-hash";
+/** On every image Berth builds, with berth.project: the previous builds of a service are found by them. */
+export const LABEL_IMAGE_SERVICE = "berth.image-service";

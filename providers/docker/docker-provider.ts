@@ -4,6 +4,7 @@ import { hasAction, type ResourceChange } from "../../src/core/plan.js";
 import type { ApplyContext, Provider, RefreshContext } from "../../src/core/provider.js";
 import type { Attributes, DesiredResource, ObservedResource } from "../../src/core/types.js";
 import type { ContainerAttributes, NetworkAttributes } from "./attributes.js";
+import { applyImage, digestBuildContexts, observeImages } from "./image-resource.js";
 import { LABEL_CONFIG_HASH, LABEL_INDEX, LABEL_PROJECT, LABEL_SERVICE } from "./attributes.js";
 import { connectDocker, ignoreStatus, withEngine } from "./client.js";
 import { LABEL_TEMPORARY, TEMPORARY_SUFFIX, healthcheckMode, publishedPorts, restartPolicyOf } from "./container-spec.js";
@@ -48,11 +49,12 @@ export class DockerProvider implements Provider {
   async refresh(ctx: RefreshContext): Promise<ObservedResource[]> {
     return withEngine(this.docker, async () => {
       const wantedContainers = new Map(ctx.desired.filter((d) => d.type === "container").map((d) => [String(d.attributes.name), d.address]));
-      const [containers, holdingNames, networks, volumes] = await Promise.all([
+      const [containers, holdingNames, networks, volumes, images] = await Promise.all([
         this.docker.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${ctx.project}`] } }),
         listHoldingNames(this.docker, [...wantedContainers.keys()]),
         observeNetworks(this.docker, ctx.project, ctx.desired),
         observeVolumes(this.docker, ctx.project, ctx.desired),
+        observeImages(this.docker, ctx.recorded),
       ]);
       const leftovers = containers.filter(isLeftoverTemporary);
       await Promise.all(leftovers.map((c) => removeContainer(this.docker, c.Id)));
@@ -61,6 +63,7 @@ export class DockerProvider implements Provider {
       observed.push(...foreignContainers(holdingNames, wantedContainers, ctx.project));
       observed.push(...networks);
       observed.push(...volumes);
+      observed.push(...images);
       return observed;
     });
   }
@@ -75,6 +78,11 @@ export class DockerProvider implements Provider {
       const image = String(r.attributes.image);
       return { ...r, attributes: { ...r.attributes, image_id: lookupImageId(byRef, image) } };
     });
+  }
+
+  /** Digest each build context from its files: a changed file then plans a rebuild, no engine needed. */
+  async resolveLocal(desired: DesiredResource[]): Promise<DesiredResource[]> {
+    return digestBuildContexts(desired);
   }
 
   /**
@@ -109,6 +117,8 @@ export class DockerProvider implements Provider {
           ? applyNetwork(this.docker, change, ctx.project)
           : change.type === "volume"
             ? applyVolume(this.docker, change, ctx.project)
+          : change.type === "image"
+            ? applyImage(this.docker, change, ctx)
             : this.applyContainer(change, ctx),
       { address: change.address },
     );
@@ -159,7 +169,7 @@ export class DockerProvider implements Provider {
   }
 
   private async createContainer(after: ContainerAttributes, address: string, ctx: ApplyContext): Promise<Attributes> {
-    await ensureImage(this.docker, after.image, { service: after.service, address }, (m) => ctx.log(m));
+    await ensureImage(this.docker, after.image, { service: after.service, address, pullPolicy: after.pull_policy }, (m) => ctx.log(m));
     await this.noteStartInterval(after, ctx);
     const started = await createAndStart(this.docker, after, {
       name: after.name,
@@ -213,7 +223,7 @@ export class DockerProvider implements Provider {
     address: string,
     ctx: ApplyContext,
   ): Promise<Attributes> {
-    await ensureImage(this.docker, after.image, { service: after.service, address }, (m) => ctx.log(m));
+    await ensureImage(this.docker, after.image, { service: after.service, address, pullPolicy: after.pull_policy }, (m) => ctx.log(m));
     await this.noteStartInterval(after, ctx);
     const nextName = `${after.name}${TEMPORARY_SUFFIX}`;
     ctx.log(`starting ${nextName} beside ${before.name}`);

@@ -39,29 +39,44 @@ export function lookupImageId(byRef: ReadonlyMap<string, string>, ref: string): 
   return byRef.get(ref) ?? byRef.get(normalizeImageRef(ref)) ?? null;
 }
 
+/** Whether the engine has `image` (by tag, digest or ID). */
+export async function hasImage(docker: Docker, image: string): Promise<boolean> {
+  try {
+    await docker.getImage(image).inspect();
+    return true;
+  } catch (e) {
+    if (engineStatus(e) !== 404) throw e;
+    return false;
+  }
+}
+
 /**
- * Make sure `image` is present, pulling it when it is not. A pull that fails (no registry
+ * Make sure `image` is present as its pull_policy says: `missing` (the default) pulls it when it
+ * is not, `always` pulls every time, `never` only checks. A pull that fails (no registry
  * reachable, unknown name) is the user's to fix: E_IMAGE naming the service.
  */
 export async function ensureImage(
   docker: Docker,
   image: string,
-  who: { service: string; address: string },
+  who: { service: string; address: string; pullPolicy?: "always" | "missing" | "never" },
   log: (message: string) => void,
 ): Promise<void> {
-  try {
-    await docker.getImage(image).inspect();
-    return;
-  } catch (e) {
-    if (engineStatus(e) !== 404) throw e;
+  const policy = who.pullPolicy ?? "missing";
+  if (policy !== "always" && (await hasImage(docker, image))) return;
+  if (policy === "never") {
+    throw new UserError("E_IMAGE", `service ${who.service}: image '${image}' is not available locally and pull_policy: never forbids pulling it`, {
+      address: who.address,
+    });
   }
-  log(`pulling image ${image}`);
+  log(`pulling image ${image}${policy === "always" ? " (pull_policy: always)" : ""}`);
   try {
     await pull(docker, image);
   } catch (e) {
     throw new UserError(
       "E_IMAGE",
-      `service ${who.service}: image '${image}' is not available locally and could not be pulled: ${errorMessage(e)}`,
+      policy === "always"
+        ? `service ${who.service}: pull_policy: always, but image '${image}' could not be pulled: ${errorMessage(e)}`
+        : `service ${who.service}: image '${image}' is not available locally and could not be pulled: ${errorMessage(e)}`,
       { address: who.address },
     );
   }

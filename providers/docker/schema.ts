@@ -53,11 +53,31 @@ export const dockerSchema: ProviderSchema = {
       hostname: NAMES,
       working_dir: NAMES,
       extra_hosts: NAMES,
+      // Which source a later create uses: nothing on the running container changes.
+      pull_policy: { update: "in-place" },
     },
     defaultRule: { update: "replace" },
     // A routed replica with no fixed host port can run beside its replacement, so the router
     // never loses a backend: create the new one first.
     createBeforeDestroy: (after) => isRouted(after) && hasNoFixedHostPort(after),
+  },
+  image: {
+    attributes: {
+      // Where the files live does not change what they build: their digest says that.
+      context: { update: "in-place", identifier: true },
+      // Whether a later apply may build: nothing about the image changes.
+      policy: { update: "in-place" },
+      // File names and their digests: never secrets, even when a file is called "api.key".
+      files: { update: "replace", resolvedAtPlan: true, identifier: true },
+      context_digest: { update: "replace", digest: true, resolvedAtPlan: true, identifier: true },
+      image_id: { update: "computed", identifier: true },
+      tag: NAMES,
+      project: NAMES,
+      service: NAMES,
+    },
+    defaultRule: { update: "replace" },
+    // The new image is built before the old one is let go: the old containers keep running on it.
+    createBeforeDestroy: () => true,
   },
 };
 

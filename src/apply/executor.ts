@@ -125,8 +125,9 @@ function rollingLimits(steps: readonly ResourceChange[]): Map<Address, ReturnTyp
   const byService = new Map<string, ReturnType<typeof pLimit>>();
   const out = new Map<Address, ReturnType<typeof pLimit>>();
   for (const c of steps) {
-    if (c.actions.length !== 2 || c.actions[0] !== "create" || !c.service) continue;
-    const rollout = (c.after?.rollout ?? {}) as { parallelism?: number };
+    // Only what declares a rollout rolls: an image replaced create-first does not share its service's limit.
+    if (c.actions.length !== 2 || c.actions[0] !== "create" || !c.service || !c.after?.rollout) continue;
+    const rollout = c.after.rollout as { parallelism?: number };
     const parallelism = Math.max(1, Number(rollout.parallelism ?? 1) || 1);
     if (!byService.has(c.service)) byService.set(c.service, pLimit(parallelism));
     out.set(c.address, byService.get(c.service)!);

@@ -4,7 +4,7 @@ import type { DesiredResource, ProviderName } from "../core/types.js";
 import type { ProviderSchema } from "../core/provider.js";
 import { plan } from "../planner/plan.js";
 import { BERTH_VERSION } from "./version.js";
-import { NOTHING_OBSERVED, observe, type Workspace } from "./workspace.js";
+import { NOTHING_OBSERVED, observe, resolveLocally, type Workspace } from "./workspace.js";
 
 export interface PlanFlags {
   refresh: boolean;
@@ -19,7 +19,9 @@ export interface PlanFlags {
 
 /** Observe (unless --no-refresh), then ask the pure planner. */
 export async function makePlan(ws: Workspace, flags: PlanFlags): Promise<Plan> {
-  const { observation, desired } = flags.refresh ? await observe(ws) : { observation: NOTHING_OBSERVED, desired: await resolveOffline(ws) };
+  const { observation, desired } = flags.refresh
+    ? await observe(ws, { destroy: flags.destroy })
+    : { observation: NOTHING_OBSERVED, desired: flags.destroy ? ws.desired : await resolveOffline(ws) };
   return plan({
     project: ws.project,
     berthVersion: BERTH_VERSION,
@@ -40,9 +42,9 @@ export async function makePlan(ws: Workspace, flags: PlanFlags): Promise<Plan> {
   });
 }
 
-/** With --no-refresh, only what providers can resolve without an engine (the router's rendered files). */
+/** With --no-refresh, only what providers can resolve without an engine (build contexts, the router's rendered files). */
 async function resolveOffline(ws: Workspace): Promise<DesiredResource[]> {
-  let desired = ws.desired;
+  let desired = await resolveLocally(ws, ws.desired);
   for (const provider of ws.providers.values()) {
     if (!provider.resolvesOffline || !provider.resolveDesired) continue;
     const resolved = new Map((await provider.resolveDesired(desired.filter((d) => d.provider === provider.name))).map((d) => [d.address, d]));

@@ -10,6 +10,8 @@ export interface GlobalFlags {
   publishAddress?: string;
   routerListen?: string;
   etcd?: string;
+  /** false with --no-build (plan, apply): services with build: run the image already tagged. */
+  build?: boolean;
 }
 
 export interface Settings {

@@ -44,6 +44,7 @@ export async function openWorkspace(flags: GlobalFlags, output?: Output, env: No
     discovery: settings.etcdEndpoints.length > 0,
     etcdEndpoints: settings.etcdEndpoints,
     discoveryCertsDir: env.BERTH_DISCOVERY_CERTS ? path.resolve(env.BERTH_DISCOVERY_CERTS) : undefined,
+    noBuild: flags.build === false,
   };
   const desiredModel = buildDesired(template, modelOptions);
   const backend = await openStateBackend(flags.state, { templateDir: template.dir, project });
@@ -109,12 +110,13 @@ function projectName(flags: GlobalFlags, env: NodeJS.ProcessEnv, template: Templ
  * Asks every provider what really runs. A provider that cannot answer leaves a gap the plan
  * shows instead of failing the whole plan (the other providers' changes are still useful).
  */
-export async function observe(ws: Workspace): Promise<{ observation: Observation; desired: DesiredResource[] }> {
+export async function observe(ws: Workspace, opts: { destroy?: boolean } = {}): Promise<{ observation: Observation; desired: DesiredResource[] }> {
   const providers = [...ws.providers.values()];
   const docker = providers.find((p): p is DockerProvider => p instanceof DockerProvider);
   // The engines are asked at once: a no-op apply is mostly waiting for their answers.
   const [withFacts, ...refreshed] = await Promise.all([
-    docker ? withImageFacts(ws, docker, ws.desired) : Promise.resolve(ws.desired),
+    // Destroying needs no build context: it may be gone already.
+    (docker ? withImageFacts(ws, docker, ws.desired) : Promise.resolve(ws.desired)).then((d) => (opts.destroy ? d : resolveLocally(ws, d))),
     ...providers.map((provider) => refreshOne(ws, provider)),
   ]);
   const resources = refreshed.flatMap((r) => ("found" in r ? r.found : []));
@@ -128,6 +130,15 @@ export async function observe(ws: Workspace): Promise<{ observation: Observation
   const resolved = new Map(resolvedLists.flat().map((d) => [d.address, d]));
   const desired = withFacts.map((d) => resolved.get(d.address) ?? d);
   return { observation: { resources, gaps, observedProviders: observed.map((p) => p.name) }, desired };
+}
+
+/** What providers can tell from local files alone (build context digests): no engine, so even with --no-refresh. */
+export async function resolveLocally(ws: Workspace, desired: DesiredResource[]): Promise<DesiredResource[]> {
+  const resolvedLists = await Promise.all(
+    [...ws.providers.values()].map((p) => p.resolveLocal?.(desired.filter((d) => d.provider === p.name)) ?? Promise.resolve([])),
+  );
+  const resolved = new Map(resolvedLists.flat().map((d) => [d.address, d]));
+  return desired.map((d) => resolved.get(d.address) ?? d);
 }
 
 type Refreshed = { found: ObservedResource[] } | { gap: Observation["gaps"][number] };
@@ -151,7 +162,9 @@ async function refreshOne(ws: Workspace, provider: Provider): Promise<Refreshed>
 async function withImageFacts(ws: Workspace, docker: DockerProvider, desired: DesiredResource[]): Promise<DesiredResource[]> {
   // Only linked services' images matter, and only a template with links is modelled again.
   const linked = new Set(ws.template.services.flatMap((s) => s.links.map((l) => l.service)));
-  const images = ws.template.services.filter((s) => linked.has(s.name) && s.image !== null).map((s) => s.image!);
+  // A built image is not asked: it exposes nothing before its first build, something after, and the
+  // link variables would change between apply and the next plan. Its template's expose: counts.
+  const images = ws.template.services.filter((s) => linked.has(s.name) && s.image !== null && !s.build).map((s) => s.image!);
   if (images.length === 0) return desired;
   try {
     const imageExposed = await docker.imageExposedPorts(images);

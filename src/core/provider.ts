@@ -90,6 +90,11 @@ export interface Provider {
   /** resolveDesired needs no engine (it reads local files only), so it runs even with --no-refresh. */
   readonly resolvesOffline?: boolean;
   /**
+   * Fill what local files alone tell (a build context's digests), so a changed file plans a
+   * rebuild even with --no-refresh or with the engine down. Runs on every plan, before resolveDesired.
+   */
+  resolveLocal?(desired: DesiredResource[]): Promise<DesiredResource[]>;
+  /**
    * Called once after an apply with everything now recorded, so a provider whose output
    * depends on other providers' computed values (the router's upstreams on published ports)
    * can bring it up to date.

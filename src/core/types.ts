@@ -1,7 +1,7 @@
 /** "network.default", "container.web[2]", "route.tomcat-sample.localhost", "upstream.x", "discovery.p_web" */
 export type Address = string;
 
-export type ResourceType = "network" | "volume" | "container" | "route" | "upstream" | "discovery";
+export type ResourceType = "network" | "volume" | "container" | "image" | "route" | "upstream" | "discovery";
 export type ProviderName = "docker" | "routing" | "discovery";
 
 /** JSON-compatible attribute values only: attributes are written to state and plan files. */
@@ -24,6 +24,17 @@ export interface DesiredResource {
   dependsOn: Address[];
   /** What some of those dependencies must reach first, and whether their changes restart this one. */
   conditions?: Record<Address, DependencyCondition>;
+  /**
+   * Attributes whose value is another resource's attribute (a container's image_id is its
+   * built image's). When that resource is created or replaced, the value is known only after
+   * apply: the planner says so and replaces this resource if the attribute forces it.
+   */
+  references?: Record<string, AttributeReference>;
+}
+
+export interface AttributeReference {
+  address: Address;
+  attribute: string;
 }
 
 /**

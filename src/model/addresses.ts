@@ -6,6 +6,15 @@ export function containerAddress(service: string, index: number): Address {
   return `container.${service}[${index}]`;
 }
 
+export function imageAddress(service: string): Address {
+  return `image.${service}`;
+}
+
+/** The tag a built image gets, as docker compose v2 names it: `image:` if given, else <project>-<service>. */
+export function builtImageTag(project: string, service: string, image: string | null): string {
+  return image ?? `${project}-${service}`;
+}
+
 export function routeAddress(virtualHost: string): Address {
   return `route.${virtualHost}`;
 }

@@ -1,12 +1,14 @@
 import { UserError } from "../core/errors.js";
 import type { Address, Attributes, DependencyCondition, DesiredResource } from "../core/types.js";
-import type { RouteSpec, ServiceSpec, Template } from "../template/types.js";
-import type { ContainerAttributes, HealthcheckAttr, PortAttr } from "../../providers/docker/attributes.js";
+import type { BuildSpec, RouteSpec, ServiceSpec, Template } from "../template/types.js";
+import type { ContainerAttributes, HealthcheckAttr, ImageAttributes, PortAttr } from "../../providers/docker/attributes.js";
 import {
+  builtImageTag,
   compareAddresses,
   containerAddress,
   containerName,
   discoveryAddress,
+  imageAddress,
   routeAddress,
   upstreamAddress,
 } from "./addresses.js";
@@ -36,6 +38,8 @@ export interface ModelOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Ports each image EXPOSEs (from the engine), for link variables of services that expose none. */
   imageExposed?: Readonly<Record<string, readonly number[]>>;
+  /** --no-build: services with `build:` run the image already tagged; nothing is built. */
+  noBuild?: boolean;
 }
 
 /** Where an aliyun.addon service finds the discovery certificates, and the variables naming them. */
@@ -59,14 +63,41 @@ export function buildDesired(template: Template, opts: ModelOptions): DesiredMod
   const resources: DesiredResource[] = [...networks.resources, ...volumes.resources];
   const linkAliases = linkAliasesByService(template.services);
   const oneShots = oneShotServices(template.services);
+  const builtImages = builtImageAddresses(template.services, opts.project);
   for (const spec of template.services) {
-    const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? [], volumes.dockerName, networks, template.files, oneShots.has(spec.name));
+    const builtImage = builtImages.get(sameTag(builtImageTag(opts.project, spec.name, spec.image))) ?? null;
+    const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? [], {
+      volumeNames: volumes.dockerName,
+      networks,
+      fileDecls: template.files,
+      oneShot: oneShots.has(spec.name),
+      builtImage: spec.build ? imageAddress(spec.name) : builtImage,
+    });
+    if (spec.build) resources.push(imageResource(spec, spec.build, opts));
     for (let i = 0; i < spec.aliyun.scale; i++) resources.push(containerResource(spec, i, shared, opts, networks));
   }
   resources.push(...routingResources(template.services));
   if (opts.discovery) resources.push(...template.services.map((s) => discoveryResource(s, opts)));
   resources.sort((a, b) => compareAddresses(a.address, b.address));
   return { resources };
+}
+
+/**
+ * Tag → image.<service> for every image the template builds. A service that names a tag another
+ * service builds (`worker: image: myapp` beside `web: build: . image: myapp`) runs that build.
+ */
+function builtImageAddresses(services: readonly ServiceSpec[], project: string): Map<string, Address> {
+  const built = new Map<string, Address>();
+  for (const spec of services) {
+    const tag = sameTag(builtImageTag(project, spec.name, spec.image));
+    if (spec.build && !built.has(tag)) built.set(tag, imageAddress(spec.name));
+  }
+  return built;
+}
+
+/** "myapp" and "myapp:latest" name one tag. */
+function sameTag(tag: string): string {
+  return tag.lastIndexOf(":") > tag.lastIndexOf("/") ? tag : `${tag}:latest`;
 }
 
 function checkCycles(template: Template): void {
@@ -123,8 +154,21 @@ interface SharedFacts {
   networksDigest: string;
   conditions: Record<Address, DependencyCondition> | undefined;
   oneShot: boolean;
+  /** image.<service> the replicas run, when the template builds their image. */
+  builtImage: Address | null;
   /** Digest of the attributes every replica shares, filled by the first replica. */
   commonHash?: string;
+}
+
+/** What a service's containers take from the rest of the project. */
+interface ProjectFacts {
+  volumeNames: ReadonlyMap<string, string>;
+  networks: ProjectNetworks;
+  fileDecls: Template["files"];
+  /** Another service waits for this one to complete: exited with code 0 is its desired end. */
+  oneShot: boolean;
+  /** image.<service> the replicas run, when the template builds their image. */
+  builtImage: Address | null;
 }
 
 function sharedContainerFacts(
@@ -132,12 +176,9 @@ function sharedContainerFacts(
   byName: ReadonlyMap<string, ServiceSpec>,
   opts: ModelOptions,
   linkAliases: string[],
-  volumeNames: ReadonlyMap<string, string>,
-  networks: ProjectNetworks,
-  fileDecls: Template["files"],
-  oneShot: boolean,
+  project: ProjectFacts,
 ): SharedFacts {
-  const files = serviceFiles(spec, fileDecls);
+  const files = serviceFiles(spec, project.fileDecls);
   return {
     environment: environmentOf(spec, byName, opts),
     labels: containerLabels(spec.labels),
@@ -145,8 +186,8 @@ function sharedContainerFacts(
     extraHosts: spec.extraHosts.map((h) => `${h.host}:${h.ip}`).sort(),
     expose: [...spec.expose].sort((a, b) => a - b),
     volumes: [
-      ...spec.volumes.map((entry) => mountWithDockerName(entry, volumeNames)),
-      ...spec.aliyun.logs.map((path, n) => `${volumeNames.get(logsVolumeKey(spec, n))}:${path}`),
+      ...spec.volumes.map((entry) => mountWithDockerName(entry, project.volumeNames)),
+      ...spec.aliyun.logs.map((path, n) => `${project.volumeNames.get(logsVolumeKey(spec, n))}:${path}`),
       ...(opts.discoveryCertsDir && opts.etcdEndpoints?.length && spec.aliyun.addon.length > 0
         ? [`${opts.discoveryCertsDir}:${ADDON_CERT_DIR}:ro`]
         : []),
@@ -167,15 +208,51 @@ function sharedContainerFacts(
     files: files.files,
     configContents: files.configs,
     linkAliases,
+    // A network made again (new options) takes its containers with it: Docker cannot move them.
+    networksDigest: sha256(canonicalJson(attachmentsOf(spec).map((a) => project.networks.attributesOf.get(a.key)!))),
+    conditions: dependencyConditions(spec, byName),
+    oneShot: project.oneShot,
+    builtImage: project.builtImage,
     dependsOn: [
       ...attachmentsOf(spec).map((a) => networkAddress(a.key)),
       ...volumeDependencies(spec),
+      ...(project.builtImage ? [project.builtImage] : []),
       ...serviceDeps(spec).flatMap((d) => replicaAddresses(byName.get(d))),
     ],
-    // A network made again (new options) takes its containers with it: Docker cannot move them.
-    conditions: dependencyConditions(spec, byName),
-    oneShot,
-    networksDigest: sha256(canonicalJson(attachmentsOf(spec).map((a) => networks.attributesOf.get(a.key)!))),
+  };
+}
+
+/**
+ * The image a service builds. Its context's digest and per-file digests are left null here:
+ * the Docker provider reads the files (resolveLocal), the model does no I/O.
+ */
+function imageResource(spec: ServiceSpec, build: BuildSpec, opts: ModelOptions): DesiredResource {
+  const attributes: ImageAttributes = {
+    tag: builtImageTag(opts.project, spec.name, spec.image),
+    project: opts.project,
+    service: spec.name,
+    context: build.contextDir,
+    dockerfile: build.dockerfileInline === null ? (build.dockerfile ?? "Dockerfile") : null,
+    dockerfile_inline: build.dockerfileInline,
+    args: build.args,
+    target: build.target,
+    labels: build.labels,
+    network: build.network,
+    shm_size: build.shmSize,
+    extra_hosts: build.extraHosts,
+    policy: opts.noBuild ? "never" : spec.pullPolicy === "missing" || spec.pullPolicy === "never" ? spec.pullPolicy : "build",
+    context_digest: null,
+    files: null,
+  };
+  return {
+    address: imageAddress(spec.name),
+    type: "image",
+    provider: "docker",
+    name: spec.name,
+    index: null,
+    service: spec.name,
+    attributes: attributes as unknown as Attributes,
+    dependsOn: [],
   };
 }
 
@@ -185,7 +262,7 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     project: opts.project,
     service: spec.name,
     index,
-    image: spec.image ?? `${opts.project}_${spec.name}`,
+    image: builtImageTag(opts.project, spec.name, spec.image),
     image_id: null,
     command: spec.command,
     entrypoint: spec.entrypoint,
@@ -210,10 +287,13 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     ...(shared.oneShot ? { one_shot: true } : {}),
     config_hash: "",
   };
+  // Only when written: states recorded before the key existed stay unchanged.
+  // (pull_policy: build without build: was refused when loading.)
+  if (spec.pullPolicy !== null && spec.pullPolicy !== "build" && !spec.build) attrs.pull_policy = spec.pullPolicy;
   // The hash is a label Docker cannot change later: it digests only what forces a new container.
   // What replicas share is digested once per service; each replica adds what is its own.
   if (shared.commonHash === undefined) {
-    const { running, image_id, rollout, restart, one_shot, config_hash, name, index: _index, networks: _networks, ...common } = attrs;
+    const { running, image_id, rollout, restart, one_shot, pull_policy, config_hash, name, index: _index, networks: _networks, ...common } = attrs;
     shared.commonHash = sha256(`${canonicalJson(common)}\n${shared.networksDigest}`);
   }
   attrs.config_hash = sha256(`${shared.commonHash}\n${attrs.name}\n${index}\n${canonicalJson(attrs.networks as unknown as Attributes)}`).slice(0, 16);
@@ -227,6 +307,7 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     attributes: attrs as unknown as Attributes,
     dependsOn: shared.dependsOn,
     ...(shared.conditions ? { conditions: shared.conditions } : {}),
+    ...(shared.builtImage ? { references: { image_id: { address: shared.builtImage, attribute: "image_id" } } } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import {
 import type { ProviderSchema, ResourceSchema } from "../core/provider.js";
 import type {
   Address,
+  AttrValue,
   Attributes,
   DesiredResource,
   Observation,
@@ -22,7 +23,7 @@ import type {
   ResourceType,
 } from "../core/types.js";
 import { addressMatches, compareAddresses } from "../model/addresses.js";
-import { diffAttributes, ruleFor, withComputed } from "./attribute-diff.js";
+import { diffAttributes, ruleFor, sameValue, withComputed } from "./attribute-diff.js";
 import { detectDrift, type Drift } from "./drift.js";
 import { nameAndIndex } from "../core/address-parts.js";
 import { identifierPaths, normalizePaths, sensitivePaths } from "../core/secrets.js";
@@ -106,6 +107,7 @@ export function plan(input: PlanInput): Plan {
     else if (o) changes.push(planOrphan(o));
   }
 
+  resolveReferences(changes, desired, schemaOf);
   restartWithDependencies(changes);
   const targeted = input.targets?.length ? applyTargets(changes, input.targets) : changes;
   refuseProtectedDestruction(targeted, input.allowDestroy ?? []);
@@ -177,12 +179,78 @@ function planKept(d: DesiredResource, r: RecordedResource, drift: Drift | undefi
   if (drift?.kind === "changed") return replacement(d, r.attributes, after, drift.keys.map((k) => [k]), "drift-changed", schema);
   if (forced) return replacement(d, r.attributes, after, [], "forced-by-replace", schema);
   const diff = diffAttributes(schema, d.attributes, r.attributes);
-  if (diff.replace.length > 0) return replacement(d, r.attributes, after, diff.replace.map((k) => [k]), "attributes-changed", schema);
+  if (diff.replace.length > 0) return replacement(d, r.attributes, after, replacePathsOf(diff.replace, d.attributes, r.attributes), "attributes-changed", schema);
   if (drift?.kind === "stopped") {
     return change(d, ["update"], { ...r.attributes, running: false }, after, [], "drift-stopped");
   }
   if (diff.inPlace.length > 0) return change(d, ["update"], r.attributes, after, [], "attributes-changed");
   return change(d, ["no-op"], r.attributes, after, [], null);
+}
+
+/**
+ * A map attribute names the entries that changed (["files", "app.sh"], ["environment", "A"]),
+ * so every view can point at them; any other attribute is named whole.
+ */
+function replacePathsOf(keys: readonly string[], desired: Attributes, recorded: Attributes): string[][] {
+  return keys.flatMap((key) => {
+    const [a, b] = [desired[key], recorded[key]];
+    if (!isMap(a) || !isMap(b)) return [[key]];
+    const entries = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !sameValue(a[k], b[k])).sort();
+    return entries.length > 0 ? entries.map((k) => [key, k]) : [[key]];
+  });
+}
+
+function isMap(v: AttrValue | undefined): v is { [key: string]: AttrValue } {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * An attribute that refers to another resource's (a container's image_id to its image's) is
+ * known only after apply when that resource is created or replaced: it leaves `after`, and a
+ * resource kept so far is replaced when its schema says the attribute forces it.
+ * Referenced resources are settled first, so a chain of references carries through.
+ */
+function resolveReferences(
+  changes: ResourceChange[],
+  desired: ReadonlyMap<Address, DesiredResource>,
+  schemaOf: (provider: ProviderName, type: ResourceType) => ResourceSchema | undefined,
+): void {
+  const at = new Map(changes.map((c, i) => [c.address, i]));
+  const settled = new Set<Address>();
+  const settle = (address: Address): ResourceChange | undefined => {
+    const i = at.get(address);
+    if (i === undefined) return undefined;
+    if (settled.has(address)) return changes[i];
+    settled.add(address);
+    const references = desired.get(address)?.references;
+    let c = changes[i];
+    for (const [attribute, ref] of Object.entries(references ?? {})) {
+      const target = settle(ref.address);
+      if (!target || !hasAction(target, "create") || (c.actions.length === 1 && c.actions[0] === "delete")) continue;
+      const schema = schemaOf(c.provider, c.type);
+      if (c.actions.length === 1 && c.actions[0] === "create") {
+        c = { ...c, after: without(c.after, attribute) };
+      } else if (c.actions.length === 2) {
+        const paths = c.replacePaths.some((p) => p[0] === attribute) ? c.replacePaths : [...c.replacePaths, [attribute]];
+        c = { ...c, after: without(c.after, attribute), replacePaths: paths };
+      } else if (ruleFor(schema, attribute).update === "replace") {
+        const d = desired.get(address)!;
+        const reason = c.reason === "drift-stopped" || c.reason === null ? "attributes-changed" : c.reason;
+        c = replacement(d, c.before ?? {}, without(c.after, attribute) ?? {}, [[attribute]], reason, schema);
+      } else {
+        c = { ...c, actions: c.actions[0] === "no-op" ? ["update"] : c.actions, after: without(c.after, attribute), reason: c.reason ?? "attributes-changed" };
+      }
+    }
+    changes[i] = c;
+    return c;
+  };
+  for (const c of [...changes]) settle(c.address);
+}
+
+function without(attrs: Attributes | null, key: string): Attributes | null {
+  if (!attrs || !(key in attrs)) return attrs;
+  const { [key]: _dropped, ...rest } = attrs;
+  return rest;
 }
 
 function replacement(

@@ -160,7 +160,7 @@ function diffMap(
     const entry: Entry = { label: label(key).padEnd(width), path: [...path, key], indent, trail: "" };
     const [b, a] = [before?.[key], after?.[key]];
     if (path.length === 0 && ctx.knownAfterApply && b !== undefined && a === undefined) {
-      lines.push(line("~", entry, `${isMap(b) || Array.isArray(b) ? "{...}" : scalar(b)} -> (known after apply)`, ctx));
+      lines.push(line("~", entry, `${isMap(b) || Array.isArray(b) ? "{...}" : scalar(b)} -> (known after apply)${forcesNote(entry.path, true, ctx)}`, ctx));
     } else if (path.length === 0 && ctx.heredocKeys.has(key) && isTextOrAbsent(b) && isTextOrAbsent(a)) {
       lines.push(...diffHeredoc(entry, b, a, ctx));
     } else {

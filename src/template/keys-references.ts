@@ -3,9 +3,9 @@ import { isMap, isSeq } from "yaml";
 import type { SourceLoc } from "../core/errors.js";
 import { readScalarList } from "./key-helpers.js";
 import { readKeyValues } from "./key-values.js";
+import type { LoadContext, YamlNode } from "./load-context.js";
 import type { KeyReader, ServiceDraft } from "./service-draft.js";
-import type { LoadContext } from "./load-context.js";
-import type { DependencyConditionName, ServiceDependency } from "./types.js";
+import type { DependencyConditionName, ExtraHost, ServiceDependency } from "./types.js";
 import { describe, isNullNode, mapEntries, scalarText, type MapEntry } from "./yaml-nodes.js";
 
 /** `links:` "svc" or "svc:alias". Whether svc exists is checked once every service is read. */
@@ -83,13 +83,20 @@ function addDependency(draft: ServiceDraft, given: Partial<ServiceDependency> & 
 
 /** `extra_hosts:` list "host:ip" (or "host=ip") or a map host → ip; IPv6 addresses keep their colons. */
 export const readExtraHosts: KeyReader = (input, draft) => {
+  draft.spec.extraHosts.push(...readHostIps(input.ctx, "extra_hosts", input.value, input.valueLoc));
+};
+
+/** extra_hosts of a service or of its build: "host:ip", "host=ip", or a map host → ip. */
+export function readHostIps(ctx: LoadContext, what: string, node: YamlNode, loc: SourceLoc): ExtraHost[] {
   const separator = (item: string) => (item.includes("=") ? item.indexOf("=") : item.indexOf(":"));
-  for (const entry of readKeyValues(input.ctx, "extra_hosts", input.value, input.valueLoc, separator)) {
+  const hosts: ExtraHost[] = [];
+  for (const entry of readKeyValues(ctx, what, node, loc, separator)) {
     const ip = entry.value?.replace(/^\[(.*)\]$/, "$1") ?? "";
     if (isIP(ip) === 0) {
-      input.ctx.error("E_EXTRA_HOST", `extra_hosts entry for '${entry.key}' must map a host name to an IP address, got '${entry.value ?? ""}'`, entry.valueLocAt(0));
+      ctx.error("E_EXTRA_HOST", `${what} entry for '${entry.key}' must map a host name to an IP address, got '${entry.value ?? ""}'`, entry.valueLocAt(0));
       continue;
     }
-    draft.spec.extraHosts.push({ host: entry.key, ip });
+    hosts.push({ host: entry.key, ip });
   }
-};
+  return hosts;
+}

@@ -67,6 +67,7 @@ export function newDraft(name: string, loc: SourceLoc): ServiceDraft {
       loc,
       image: null,
       build: null,
+      pullPolicy: null,
       command: null,
       entrypoint: null,
       environment: {},

@@ -1,7 +1,7 @@
 import { isMap } from "yaml";
 import type { SourceLoc } from "../core/errors.js";
 import { readAliyunLabels } from "./aliyun-labels.js";
-import { readBuild } from "./keys-build.js";
+import { readBuild, readPullPolicy } from "./keys-build.js";
 import { readCommand, readEntrypoint } from "./keys-command.js";
 import { readEnvFile, readEnvironment } from "./keys-environment.js";
 import { readHealthcheck } from "./keys-healthcheck.js";
@@ -22,6 +22,7 @@ import { describe, mapEntries } from "./yaml-nodes.js";
 const KEY_READERS: Record<string, KeyReader> = {
   image: readImage,
   build: readBuild,
+  pull_policy: readPullPolicy,
   command: readCommand,
   entrypoint: readEntrypoint,
   environment: readEnvironment,
@@ -81,9 +82,23 @@ function finishService(ctx: LoadContext, draft: ServiceDraft): void {
   if (!("image" in spec.keyLocs) && !("build" in spec.keyLocs)) {
     ctx.error("E_NO_IMAGE", `service '${spec.name}' needs an image or a build to run`, spec.loc);
   }
+  checkPullPolicy(ctx, draft);
 }
 
 /** Records in key order, so plans and hashes built from them do not depend on how the YAML was ordered. */
 function sortedRecord(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** pull_policy: build needs something to build; always with a build would pull over what Berth builds. */
+function checkPullPolicy(ctx: LoadContext, draft: ServiceDraft): void {
+  const { spec } = draft;
+  const loc = spec.keyLocs.pull_policy;
+  if (!loc || spec.pullPolicy === null || !("build" in spec.keyLocs)) {
+    if (loc && spec.pullPolicy === "build") ctx.error("E_PULL_POLICY", `pull_policy: build needs a build: section in service '${spec.name}'`, loc);
+    return;
+  }
+  if (spec.pullPolicy === "always") {
+    ctx.error("E_PULL_POLICY", `pull_policy: always with build: is not supported: Berth builds the image of service '${spec.name}'; use build or missing`, loc);
+  }
 }

@@ -180,17 +180,37 @@ export interface AliyunSpec {
   global: boolean;
 }
 
+/** `build:` with the keys the engine's classic builder supports; every other key is refused at load. */
 export interface BuildSpec {
+  /** As written; relative to the template's folder. */
   context: string;
+  /** The context as an absolute path (resolved against the template's folder when loading). */
+  contextDir: string;
+  /** Relative to the context (as compose reads it); null: "Dockerfile". */
   dockerfile: string | null;
+  /** The Dockerfile's text written in the template (exclusive with `dockerfile`). */
+  dockerfileInline: string | null;
   args: Record<string, string>;
+  target: string | null;
+  labels: Record<string, string>;
+  /** Network for RUN steps ("host", "none", "default"). */
+  network: string | null;
+  /** Bytes. */
+  shmSize: number | null;
+  /** "host:ip", sorted. */
+  extraHosts: string[];
 }
+
+/** compose's pull_policy (`if_not_present` is read as `missing`). */
+export type PullPolicy = "always" | "missing" | "never" | "build";
 
 export interface ServiceSpec {
   name: string;
   loc: SourceLoc;
   image: string | null;
   build: BuildSpec | null;
+  /** null: not written (a build service builds; an image service pulls when missing). */
+  pullPolicy: PullPolicy | null;
   command: string[] | null;
   entrypoint: string[] | null;
   environment: Record<string, string>;

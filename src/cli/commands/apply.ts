@@ -37,6 +37,7 @@ export function registerApplyCommands(program: Command, output: Output): void {
     .option("--target <addr>", "apply only this resource and what it depends on (repeatable)", collect, [])
     .option("--replace <addr>", "replace this resource even if unchanged (repeatable)", collect, [])
     .addOption(new Option("--no-refresh", "skip observing the engines"))
+    .addOption(new Option("--no-build", "do not build images from build:; use the images already tagged (an error when missing)"))
     .option("--allow-destroy <addr>", "allow deleting or replacing this protected or data-holding resource (repeatable)", collect, [])
     .option("--replace-foreign <addr>", "remove what holds this address's name though Berth did not make it, and make it again (repeatable)", collect, [])
     .action(async (planfile: string | undefined, flags) => run(flags, output, "Apply", planfile));

@@ -38,6 +38,7 @@ export function registerPlanCommands(program: Command, output: Output): void {
     .option("--markdown", "Markdown for a pull-request comment")
     .option("--detailed-exitcode", "exit 2 when there are changes")
     .addOption(new Option("--no-refresh", "plan against the recorded state only"))
+    .addOption(new Option("--no-build", "do not build images from build:; use the images already tagged (an error when missing)"))
     .option("--target <addr>", "plan only this resource and what it depends on (repeatable)", collect, [])
     .option("--replace <addr>", "replace this resource even if unchanged (repeatable)", collect, [])
     .option("--destroy", "plan destroying everything")

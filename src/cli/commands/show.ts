@@ -87,6 +87,6 @@ function describeRecorded(address: string, attrs: Record<string, unknown>): stri
     const entry = ports.find((p) => `${p.container_port}/${p.protocol}` === key);
     return `${key} → ${entry?.host_ip ?? "127.0.0.1"}:${hostPort}`;
   });
-  const name = typeof attrs.name === "string" ? attrs.name : typeof attrs.virtual_host === "string" ? attrs.virtual_host : "";
+  const name = [attrs.name, attrs.virtual_host, attrs.tag].find((v): v is string => typeof v === "string") ?? "";
   return [address.padEnd(40), name, ...shown].filter(Boolean).join("  ");
 }

@@ -21,6 +21,7 @@ const PROVIDER: Record<ResourceType, ProviderName> = {
   network: "docker",
   volume: "docker",
   container: "docker",
+  image: "docker",
   route: "routing",
   upstream: "routing",
   discovery: "discovery",

@@ -2,18 +2,97 @@ import { describe, expect, it } from "vitest";
 import { serviceDependencies } from "../../../src/template/load.js";
 import { splitShellWords } from "../../../src/template/shell-words.js";
 import { parseDuration } from "../../../src/template/duration.js";
+import path from "node:path";
 import { errorsOf, load } from "./helpers.js";
+
+const noBuildOptions = { dockerfile: null, dockerfileInline: null, args: {}, target: null, labels: {}, network: null, shmSize: null, extraHosts: [] };
 
 describe("service keys", () => {
   it("build: a string or {context, dockerfile, args}", async () => {
     const template = await load("a:\n  build: ./app\nb:\n  build:\n    context: ./b\n    dockerfile: Dockerfile.dev\n    args:\n      - VERSION=2\n      - FROM_SHELL\n", {
       env: { FROM_SHELL: "yes" },
     });
+    const dir = template.dir;
     expect(template.services.map((s) => s.build)).toEqual([
-      { context: "./app", dockerfile: null, args: {} },
-      { context: "./b", dockerfile: "Dockerfile.dev", args: { VERSION: "2", FROM_SHELL: "yes" } },
+      { ...noBuildOptions, context: "./app", contextDir: path.join(dir, "app") },
+      { ...noBuildOptions, context: "./b", contextDir: path.join(dir, "b"), dockerfile: "Dockerfile.dev", args: { VERSION: "2", FROM_SHELL: "yes" } },
     ]);
     expect(template.services.map((s) => s.image)).toEqual([null, null]);
+  });
+
+  it("build: every key the classic builder knows; pull_policy", async () => {
+    const yaml = [
+      "app:",
+      "  image: me/app:2",
+      "  pull_policy: if_not_present",
+      "  build:",
+      "    context: /srv/app",
+      "    dockerfile_inline: |",
+      "      FROM scratch",
+      "    target: prod",
+      "    labels: [team=web]",
+      "    network: host",
+      "    shm_size: 64m",
+      "    extra_hosts: ['db.local:10.0.0.2', 'a=10.0.0.1']",
+      "",
+    ].join("\n");
+    const [app] = (await load(yaml)).services;
+    expect(app.build).toEqual({
+      ...noBuildOptions,
+      context: "/srv/app",
+      contextDir: "/srv/app",
+      dockerfileInline: "FROM scratch\n",
+      target: "prod",
+      labels: { team: "web" },
+      network: "host",
+      shmSize: 64 * 1024 * 1024,
+      extraHosts: ["a:10.0.0.1", "db.local:10.0.0.2"],
+    });
+    expect(app.pullPolicy).toBe("missing");
+  });
+
+  it("build: keys the classic builder cannot carry out are refused where written, never ignored", async () => {
+    const yaml = [
+      "app:",
+      "  build:",
+      "    context: .",
+      "    cache_from: [a]",
+      "    ssh: [default]",
+      "    secrets: [s]",
+      "    platforms: [linux/arm64]",
+      "    dockerfile: Dockerfile",
+      "    dockerfile_inline: FROM scratch",
+      "    shm_size: lots",
+      "web:",
+      "  build: https://github.com/me/web.git",
+      "  pull_policy: always",
+      "db:",
+      "  image: db",
+      "  pull_policy: build",
+      "cache:",
+      "  image: cache",
+      "  pull_policy: daily",
+      "",
+    ].join("\n");
+    const refused = (key: string) => `build.${key} is not supported by Berth (it builds with the engine's classic builder, which knows context, dockerfile, dockerfile_inline, args, target, labels, network, shm_size, extra_hosts); remove it`;
+    expect(await errorsOf(yaml)).toEqual([
+      `docker-compose.yml:4:5: ${refused("cache_from")}`,
+      `docker-compose.yml:5:5: ${refused("ssh")}`,
+      `docker-compose.yml:6:5: ${refused("secrets")}`,
+      `docker-compose.yml:7:5: ${refused("platforms")}`,
+      "docker-compose.yml:8:5: build.dockerfile and build.dockerfile_inline cannot both be set",
+      "docker-compose.yml:10:15: build.shm_size must be a size like 67108864, '64m' or '1gb', got 'lots'",
+      "docker-compose.yml:12:10: build context 'https://github.com/me/web.git' is a URL: Berth builds from a local folder only (it digests the files to plan rebuilds)",
+      "docker-compose.yml:13:3: pull_policy: always with build: is not supported: Berth builds the image of service 'web'; use build or missing",
+      "docker-compose.yml:16:3: pull_policy: build needs a build: section in service 'db'",
+      "docker-compose.yml:19:16: pull_policy must be always, missing, if_not_present, never or build, got 'daily'",
+    ]);
+  });
+
+  it("pull_policy: always beside build: is refused (Berth builds that image)", async () => {
+    expect(await errorsOf("app:\n  build: .\n  pull_policy: always\n")).toEqual([
+      "docker-compose.yml:3:3: pull_policy: always with build: is not supported: Berth builds the image of service 'app'; use build or missing",
+    ]);
   });
 
   it("command and entrypoint: strings split like a shell, lists kept", async () => {

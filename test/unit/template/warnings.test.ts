@@ -25,7 +25,7 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
     expect(template.warnings.map((w) => w.code)).toEqual(["W_NOT_IMPLEMENTED"]);
   });
 
-  it("container_name, networks, deploy options, build options, healthcheck options", async () => {
+  it("container_name, networks, deploy options, healthcheck options", async () => {
     const yaml = [
       "services:",
       "  web:",
@@ -38,17 +38,12 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
       "      test: ['CMD', 'true']",
       "      start_interval: 1s",
       "      start_every: 1s",
-      "  app:",
-      "    build:",
-      "      context: ./app",
-      "      target: prod",
       "",
     ].join("\n");
     expect(await warningsOf(yaml)).toEqual([
       "docker-compose.yml:4:5: container_name is ignored: Berth names containers itself (<project>_<service>_<n>) so replicas and projects never collide",
       "docker-compose.yml:7:7: deploy.resources is not used by Berth (ignored): only deploy.replicas is",
       "docker-compose.yml:11:7: healthcheck.start_every is not used by Berth (ignored)",
-      "docker-compose.yml:15:7: build.target is not used by Berth (ignored)",
     ]);
   });
 
