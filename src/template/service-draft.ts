@@ -35,6 +35,8 @@ export interface ServiceDraft {
 /** What a key reader gets: the key's name and place, and its (alias-resolved) value. */
 export interface KeyInput {
   ctx: LoadContext;
+  /** The service being read, for messages. */
+  service: string;
   key: string;
   keyLoc: SourceLoc;
   value: YamlNode;

@@ -11,13 +11,15 @@ import { readDependsOn, readExtraHosts, readLinks } from "./keys-references.js";
 import { readDeploy, readScale } from "./keys-scale.js";
 import { readContainerName, readHostname, readImage, readRestart, readUser, readWorkingDir } from "./keys-text.js";
 import { readVolumes } from "./keys-volumes.js";
+import { readServiceNetworks } from "./keys-networks.js";
+import { NO_EFFECT_SERVICE_KEYS, isExtension, refuseServiceKey, warnNoEffect } from "./compose-keys.js";
 import type { LoadContext, YamlNode } from "./load-context.js";
 import { settleScale } from "./scale.js";
 import { newDraft, type KeyReader, type ServiceDraft } from "./service-draft.js";
 import { describe, mapEntries } from "./yaml-nodes.js";
 
-/** Every service key Berth reads. Anything else is warned about and ignored. */
-const KEY_READERS: Record<string, KeyReader> = {
+/** Every service key Berth reads. Anything else is refused (compose-keys.ts), except the few that change nothing. */
+export const KEY_READERS: Record<string, KeyReader> = {
   image: readImage,
   build: readBuild,
   command: readCommand,
@@ -39,8 +41,7 @@ const KEY_READERS: Record<string, KeyReader> = {
   container_name: readContainerName,
   scale: readScale,
   deploy: readDeploy,
-  networks: (input) =>
-    input.ctx.warn("W_IGNORED", "networks is ignored: Berth connects every service to one project network (network.default)", input.keyLoc),
+  networks: readServiceNetworks,
 };
 
 const SERVICE_NAME = /^[a-zA-Z0-9._-]+$/;
@@ -58,8 +59,9 @@ export function readService(ctx: LoadContext, name: string, nameLoc: SourceLoc, 
   for (const entry of mapEntries(ctx, value)) {
     draft.spec.keyLocs[entry.key] = entry.keyLoc;
     const reader = KEY_READERS[entry.key];
-    if (reader) reader({ ctx, key: entry.key, keyLoc: entry.keyLoc, value: entry.value, valueLoc: entry.valueLoc }, draft);
-    else if (!entry.key.startsWith("x-")) ctx.warn("W_UNKNOWN_KEY", `unknown key '${entry.key}' in service '${name}' (ignored by Berth)`, entry.keyLoc);
+    if (reader) reader({ ctx, service: name, key: entry.key, keyLoc: entry.keyLoc, value: entry.value, valueLoc: entry.valueLoc }, draft);
+    else if (entry.key in NO_EFFECT_SERVICE_KEYS) warnNoEffect(ctx, name, entry);
+    else if (!isExtension(entry.key)) refuseServiceKey(ctx, name, entry);
   }
   finishService(ctx, draft);
   return draft;
@@ -73,8 +75,9 @@ function finishService(ctx: LoadContext, draft: ServiceDraft): void {
   spec.labels = sortedRecord(spec.labels);
   readAliyunLabels(ctx, draft);
   settleScale(ctx, draft);
-  // A written but bad image/build was already reported where it was written.
-  if (!("image" in spec.keyLocs) && !("build" in spec.keyLocs)) {
+  // A written but bad image/build was already reported where it was written; a refused
+  // `extends:` is the reason there is none, and saying so once is enough.
+  if (!("image" in spec.keyLocs) && !("build" in spec.keyLocs) && !("extends" in spec.keyLocs)) {
     ctx.error("E_NO_IMAGE", `service '${spec.name}' needs an image or a build to run`, spec.loc);
   }
 }

@@ -2,6 +2,8 @@ import { isMap } from "yaml";
 import type { SourceLoc } from "../core/errors.js";
 import type { LoadContext, YamlNode } from "./load-context.js";
 import { describe, isNullNode, mapEntries, scalarText, type MapEntry } from "./yaml-nodes.js";
+import { isExtension, refuseTopLevelKey } from "./compose-keys.js";
+import { asksOnlyForDefault } from "./keys-networks.js";
 
 /** A service as found at the top of the template, not yet read. */
 export interface ServiceEntry {
@@ -30,9 +32,12 @@ export function readTopLevel(ctx: LoadContext, root: YamlNode): TopLevel | null 
     return null;
   }
   const entries = mapEntries(ctx, root);
-  const isServicesFormat = entries.some((e) => e.key === "services" || e.key === "version");
+  // `include:` exists only in the later format: a file holding just that is not a v1 service called include.
+  const isServicesFormat = entries.some((e) => e.key === "services" || e.key === "version" || e.key === "include");
   const top = isServicesFormat ? readServicesFormat(ctx, entries) : { name: null, services: entries.filter((e) => !e.key.startsWith("x-")).map(toService) };
-  if (top?.services.length === 0) ctx.error("E_NO_SERVICES", "the template defines no services", ctx.loc(root));
+  // Services refused along with an `include:` would only repeat the refusal.
+  const includes = entries.some((e) => e.key === "include");
+  if (top?.services.length === 0 && !includes) ctx.error("E_NO_SERVICES", "the template defines no services", ctx.loc(root));
   return top;
 }
 
@@ -44,7 +49,7 @@ function toService(entry: MapEntry): ServiceEntry {
 function readServicesFormat(ctx: LoadContext, entries: MapEntry[]): TopLevel | null {
   const top: TopLevel = { name: null, services: [] };
   let servicesValid = true;
-  if (!entries.some((e) => e.key === "services")) ctx.error("E_TYPE", "a template with version: needs a services: map", entries[0].keyLoc);
+  if (!entries.some((e) => e.key === "services" || e.key === "include")) ctx.error("E_TYPE", "a template with version: needs a services: map", entries[0].keyLoc);
   for (const entry of entries) {
     if (entry.key === "services") {
       const services = readServicesMap(ctx, entry);
@@ -53,8 +58,9 @@ function readServicesFormat(ctx: LoadContext, entries: MapEntry[]): TopLevel | n
     }
     else if (entry.key === "name") top.name = readName(ctx, entry);
     else if (entry.key === "version") readVersion(ctx, entry);
-    else if (entry.key === "networks" || entry.key === "volumes") warnIfUsed(ctx, entry);
-    else if (!entry.key.startsWith("x-")) ctx.warn("W_UNKNOWN_KEY", `unknown top-level key '${entry.key}' (ignored by Berth)`, entry.keyLoc);
+    else if (entry.key === "volumes") warnIfUsed(ctx, entry);
+    else if (entry.key === "networks" && asksOnlyForDefault(ctx, entry.value)) continue;
+    else if (!isExtension(entry.key)) refuseTopLevelKey(ctx, entry);
   }
   return servicesValid ? top : null;
 }
@@ -80,8 +86,8 @@ function readVersion(ctx: LoadContext, entry: MapEntry): void {
 }
 
 /**
- * Berth puts every container on one project network and lets Docker create named volumes
- * with default options, so declarations here change nothing: say so rather than pretend.
+ * Berth lets Docker create named volumes with default options, so declarations here change
+ * nothing: say so rather than pretend.
  */
 function warnIfUsed(ctx: LoadContext, entry: MapEntry): void {
   if (isNullNode(entry.value)) return;
@@ -91,9 +97,6 @@ function warnIfUsed(ctx: LoadContext, entry: MapEntry): void {
   }
   for (const declared of mapEntries(ctx, entry.value)) {
     if (isNullNode(declared.value) || (isMap(declared.value) && declared.value.items.length === 0)) continue;
-    const what = entry.key === "networks"
-      ? "Berth connects every service to one project network (network.default)"
-      : "Berth lets Docker create named volumes with default options";
-    ctx.warn("W_IGNORED", `${entry.key}.${declared.key} options are ignored: ${what}`, declared.keyLoc);
+    ctx.warn("W_IGNORED", `${entry.key}.${declared.key} options are ignored: Berth lets Docker create named volumes with default options`, declared.keyLoc);
   }
 }

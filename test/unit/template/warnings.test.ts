@@ -2,13 +2,6 @@ import { describe, expect, it } from "vitest";
 import { load, warningsOf } from "./helpers.js";
 
 describe("warnings: the template loads, and the user hears what Berth ignores", () => {
-  it("unknown service keys, at their line:col", async () => {
-    expect(await warningsOf("web:\n  image: a\n  mem_limit: 1g\n  cpu_shares: 512\n")).toEqual([
-      "docker-compose.yml:3:3: unknown key 'mem_limit' in service 'web' (ignored by Berth)",
-      "docker-compose.yml:4:3: unknown key 'cpu_shares' in service 'web' (ignored by Berth)",
-    ]);
-  });
-
   it("aliyun labels Berth does not implement, map and list form", async () => {
     expect(
       await warningsOf("web:\n  image: a\n  labels:\n    aliyun.lb.port_80: 'tcp://slb:80'\n    aliyun.auto_scaling.max_cpu: 70\nworker:\n  image: b\n  labels:\n    - aliyun.latest_image=true\n"),
@@ -25,13 +18,13 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
     expect(template.warnings.map((w) => w.code)).toEqual(["W_NOT_IMPLEMENTED"]);
   });
 
-  it("container_name, networks, deploy options, build options, healthcheck options", async () => {
+  it("container_name, networks: [default], deploy options, build options, healthcheck options", async () => {
     const yaml = [
       "services:",
       "  web:",
       "    image: a",
       "    container_name: my-web",
-      "    networks: [front]",
+      "    networks: [default]",
       "    deploy:",
       "      replicas: 2",
       "      resources: {}",
@@ -46,14 +39,13 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
     ].join("\n");
     expect(await warningsOf(yaml)).toEqual([
       "docker-compose.yml:4:5: container_name is ignored: Berth names containers itself (<project>_<service>_<n>) so replicas and projects never collide",
-      "docker-compose.yml:5:5: networks is ignored: Berth connects every service to one project network (network.default)",
       "docker-compose.yml:8:7: deploy.resources is not used by Berth (ignored): only deploy.replicas is",
       "docker-compose.yml:11:7: healthcheck.start_interval is not used by Berth (ignored)",
       "docker-compose.yml:15:7: build.target is not used by Berth (ignored)",
     ]);
   });
 
-  it("top-level networks and volumes with options, unknown top-level keys; x- extensions are silent", async () => {
+  it("top-level volumes with options; an empty networks.default and x- extensions are silent", async () => {
     const yaml = [
       "version: '3.8'",
       "x-defaults: &defaults",
@@ -65,21 +57,14 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
       "    x-note: hello",
       "networks:",
       "  default:",
-      "  front:",
-      "    driver: overlay",
       "volumes:",
       "  data: {}",
       "  logs:",
       "    driver: local",
-      "secrets:",
-      "  token:",
-      "    file: ./token",
       "",
     ].join("\n");
     expect(await warningsOf(yaml)).toEqual([
-      "docker-compose.yml:11:3: networks.front options are ignored: Berth connects every service to one project network (network.default)",
-      "docker-compose.yml:15:3: volumes.logs options are ignored: Berth lets Docker create named volumes with default options",
-      "docker-compose.yml:17:1: unknown top-level key 'secrets' (ignored by Berth)",
+      "docker-compose.yml:13:3: volumes.logs options are ignored: Berth lets Docker create named volumes with default options",
     ]);
   });
 
