@@ -6,7 +6,7 @@ import type { Attributes, DesiredResource, ObservedResource } from "../../src/co
 import type { ContainerAttributes, NetworkAttributes } from "./attributes.js";
 import { LABEL_CONFIG_HASH, LABEL_INDEX, LABEL_PROJECT, LABEL_SERVICE } from "./attributes.js";
 import { connectDocker, engineStatus, ignoreStatus, withEngine } from "./client.js";
-import { LABEL_TEMPORARY, TEMPORARY_SUFFIX, hasHealthcheck, publishedPorts, restartPolicyOf } from "./container-spec.js";
+import { LABEL_TEMPORARY, TEMPORARY_SUFFIX, containerUpdate, hasHealthcheck, publishedPorts, stopTimeoutOf } from "./container-spec.js";
 import { createAndStart, removeContainer, stopAndRemove } from "./containers.js";
 import { ensureImage, indexImages, lookupImageId } from "./images.js";
 import { waitUntilReady } from "./readiness.js";
@@ -186,22 +186,21 @@ export class DockerProvider implements Provider {
 
   private async deleteContainer(before: ContainerAttributes, ctx: ApplyContext): Promise<null> {
     ctx.log(`stopping ${before.name}`);
-    await stopAndRemove(this.docker, before.container_id ?? before.name, this.stopTimeoutSeconds);
+    await stopAndRemove(this.docker, before.container_id ?? before.name, stopTimeoutOf(before, this.stopTimeoutSeconds));
     return null;
   }
 
-  /** Restart policy and running/stopped are the only things Docker changes on a container. */
+  /** Restart policy, resource limits and running/stopped are what Docker changes on a container. */
   private async updateContainer(before: ContainerAttributes, after: ContainerAttributes, address: string): Promise<Attributes> {
     const container = this.docker.getContainer(before.container_id ?? before.name);
-    if (before.restart !== after.restart) {
-      await container.update({ RestartPolicy: restartPolicyOf(after.restart, address) });
-    }
+    const update = containerUpdate(before, after, address);
+    if (Object.keys(update).length > 0) await container.update(update);
     let info = await container.inspect();
     if (after.running !== false && !info.State.Running) {
       await container.start();
       info = await container.inspect(); // ports Docker assigns are assigned again on start
     } else if (after.running === false && info.State.Running) {
-      await ignoreStatus([304], () => container.stop({ t: this.stopTimeoutSeconds }));
+      await ignoreStatus([304], () => container.stop({ t: stopTimeoutOf(after, this.stopTimeoutSeconds) }));
     }
     return asAttributes({ ...after, container_id: info.Id, published: publishedPorts(info) });
   }
@@ -247,7 +246,7 @@ export class DockerProvider implements Provider {
       throw e;
     }
     ctx.log(`stopping ${before.name}`);
-    await stopAndRemove(this.docker, before.container_id ?? before.name, this.stopTimeoutSeconds);
+    await stopAndRemove(this.docker, before.container_id ?? before.name, stopTimeoutOf(before, this.stopTimeoutSeconds));
     await next.container.rename({ name: after.name });
     return nextAttrs;
   }

@@ -13,6 +13,7 @@ import {
   upstreamAddress,
 } from "./addresses.js";
 import { canonicalJson, sha256 } from "./config-hash.js";
+import { dockerSchema } from "../../providers/docker/schema.js";
 import { findCycle } from "./cycles.js";
 import { linkEnvironment } from "./link-env.js";
 import { sensitiveValues } from "./sensitive.js";
@@ -142,7 +143,8 @@ function sharedContainerFacts(
 
 function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts, opts: ModelOptions): DesiredResource {
   const attrs: ContainerAttributes = {
-    name: containerName(opts.project, spec.name, index),
+    ...spec.settings,
+    name: spec.containerName ?? containerName(opts.project, spec.name, index),
     project: opts.project,
     service: spec.name,
     index,
@@ -168,12 +170,10 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     sensitive_values: shared.sensitiveValues,
     config_hash: "",
   };
-  // The hash is a label Docker cannot change later: it digests only what forces a new container.
-  // What replicas share is digested once per service; each replica adds what is its own.
-  if (shared.commonHash === undefined) {
-    const { running, image_id, rollout, restart, config_hash, name, index: _index, aliases, ...common } = attrs;
-    shared.commonHash = sha256(canonicalJson(common));
-  }
+  // The hash is a label Docker cannot change later: it digests only what forces a new container
+  // (what the schema updates in place stays out). What replicas share is digested once per
+  // service; each replica adds what is its own.
+  if (shared.commonHash === undefined) shared.commonHash = sha256(canonicalJson(replacingAttributes(attrs)));
   attrs.config_hash = sha256(`${shared.commonHash}\n${attrs.name}\n${index}\n${attrs.aliases.join(",")}`).slice(0, 16);
   return {
     address: containerAddress(spec.name, index),
@@ -185,6 +185,20 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     attributes: attrs as unknown as Attributes,
     dependsOn: shared.dependsOn,
   };
+}
+
+/** Per-replica attributes, digested apart from the shared ones; image_id is checked on its own. */
+const OWN_OR_RESOLVED = new Set(["name", "index", "aliases", "image_id"]);
+
+/** The attributes a change of which needs a new container, by the Docker provider's schema. */
+function replacingAttributes(attrs: ContainerAttributes): Record<string, unknown> {
+  const container = dockerSchema.container!;
+  return Object.fromEntries(
+    Object.entries(attrs).filter(([key]) => {
+      const rule = container.attributes[key] ?? container.defaultRule;
+      return rule.update === "replace" && !rule.digest && !OWN_OR_RESOLVED.has(key);
+    }),
+  );
 }
 
 /**

@@ -9,6 +9,19 @@ import type { ServiceDraft } from "./service-draft.js";
 export function checkAcrossServices(ctx: LoadContext, drafts: ServiceDraft[]): void {
   checkReferences(ctx, drafts);
   checkHostPorts(ctx, drafts);
+  checkContainerNames(ctx, drafts);
+}
+
+/** One Docker name, one container: two services may not both claim it. */
+function checkContainerNames(ctx: LoadContext, drafts: ServiceDraft[]): void {
+  const claimed = new Map<string, ServiceDraft>();
+  for (const draft of drafts) {
+    const name = draft.spec.containerName;
+    if (name === null) continue;
+    const earlier = claimed.get(name);
+    if (!earlier) claimed.set(name, draft);
+    else ctx.error("E_CONTAINER_NAME", `container_name '${name}' is already the name of service '${earlier.spec.name}' (line ${earlier.spec.keyLocs.container_name.line})`, draft.spec.keyLocs.container_name);
+  }
 }
 
 function checkReferences(ctx: LoadContext, drafts: ServiceDraft[]): void {

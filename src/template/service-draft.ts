@@ -30,6 +30,18 @@ export interface ServiceDraft {
   references: ServiceReference[];
   /** Where each entry of spec.ports was written (a range's mappings share one). */
   portLocs: SourceLoc[];
+  /** Limits and restart policies, from the service's own keys and from deploy:, settled once all are read. */
+  overlaps: SettingSource[];
+}
+
+/** One value for a setting that two keys may give (mem_limit and deploy.resources.limits.memory). */
+export interface SettingSource {
+  /** The setting it fills: a ContainerSettings key, or "restart". */
+  setting: string;
+  /** The key it was written as, for messages. */
+  writtenAs: string;
+  value: number | string;
+  loc: SourceLoc;
 }
 
 /** What a key reader gets: the key's name and place, and its (alias-resolved) value. */
@@ -83,6 +95,9 @@ export function newDraft(name: string, loc: SourceLoc): ServiceDraft {
       workingDir: null,
       user: null,
       aliyun: defaultAliyun(),
+      containerName: null,
+      profiles: [],
+      settings: {},
       keyLocs: {},
     },
     envFromFiles: {},
@@ -91,5 +106,6 @@ export function newDraft(name: string, loc: SourceLoc): ServiceDraft {
     scales: [],
     references: [],
     portLocs: [],
+    overlaps: [],
   };
 }

@@ -15,6 +15,8 @@ import { readServiceNetworks } from "./keys-networks.js";
 import { NO_EFFECT_SERVICE_KEYS, isExtension, refuseServiceKey, warnNoEffect } from "./compose-keys.js";
 import type { LoadContext, YamlNode } from "./load-context.js";
 import { settleScale } from "./scale.js";
+import { settleSettings } from "./settle-settings.js";
+import { CONTAINER_KEY_READERS } from "./keys-container.js";
 import { newDraft, type KeyReader, type ServiceDraft } from "./service-draft.js";
 import { describe, mapEntries } from "./yaml-nodes.js";
 
@@ -42,6 +44,7 @@ export const KEY_READERS: Record<string, KeyReader> = {
   scale: readScale,
   deploy: readDeploy,
   networks: readServiceNetworks,
+  ...CONTAINER_KEY_READERS,
 };
 
 const SERVICE_NAME = /^[a-zA-Z0-9._-]+$/;
@@ -75,6 +78,11 @@ function finishService(ctx: LoadContext, draft: ServiceDraft): void {
   spec.labels = sortedRecord(spec.labels);
   readAliyunLabels(ctx, draft);
   settleScale(ctx, draft);
+  settleSettings(ctx, draft);
+  if (spec.containerName !== null && spec.aliyun.scale > 1) {
+    // As compose: one name cannot be given to several containers.
+    ctx.error("E_CONTAINER_NAME", `container_name '${spec.containerName}' names one container, but service '${spec.name}' has scale ${spec.aliyun.scale}`, spec.keyLocs.container_name);
+  }
   // A written but bad image/build was already reported where it was written; a refused
   // `extends:` is the reason there is none, and saying so once is enough.
   if (!("image" in spec.keyLocs) && !("build" in spec.keyLocs) && !("extends" in spec.keyLocs)) {

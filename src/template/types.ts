@@ -109,8 +109,69 @@ export interface ServiceSpec {
   workingDir: string | null;
   user: string | null;
   aliyun: AliyunSpec;
+  /** container_name: the Docker name of the one replica (refused with more than one). */
+  containerName: string | null;
+  /** Compose profiles the service belongs to; none: always active. */
+  profiles: string[];
+  /** Engine settings (keys-container.ts), by compose key; a key left unset is absent. */
+  settings: ContainerSettings;
   /** Where each key of the service was written: semantic errors point here ("links", "ports", "labels.aliyun.scale"). */
   keyLocs: Record<string, SourceLoc>;
+}
+
+export interface Ulimit {
+  soft: number;
+  hard: number;
+}
+
+export interface LoggingSpec {
+  driver: string | null;
+  options: Record<string, string>;
+}
+
+/**
+ * Container settings as the engine takes them, named by their compose key so plans read like
+ * the template. Sizes are bytes, durations seconds, cpus a fraction of CPUs.
+ */
+export interface ContainerSettings {
+  init?: boolean;
+  privileged?: boolean;
+  read_only?: boolean;
+  tty?: boolean;
+  stdin_open?: boolean;
+  stop_signal?: string;
+  stop_grace_period?: number;
+  domainname?: string;
+  runtime?: string;
+  cgroup_parent?: string;
+  platform?: string;
+  pid?: string;
+  ipc?: string;
+  cap_add?: string[];
+  cap_drop?: string[];
+  security_opt?: string[];
+  dns?: string[];
+  dns_search?: string[];
+  dns_opt?: string[];
+  group_add?: string[];
+  /** "/path" → mount options ("" for none). */
+  tmpfs?: Record<string, string>;
+  /** "host:container:permissions", permissions defaulted to rwm. */
+  devices?: string[];
+  sysctls?: Record<string, string>;
+  ulimits?: Record<string, Ulimit>;
+  storage_opt?: Record<string, string>;
+  logging?: LoggingSpec;
+  shm_size?: number;
+  oom_score_adj?: number;
+  mem_limit?: number;
+  mem_reservation?: number;
+  /** -1: unlimited swap. */
+  memswap_limit?: number;
+  cpus?: number;
+  cpu_shares?: number;
+  /** -1: unlimited. */
+  pids_limit?: number;
 }
 
 export interface LoadOptions {

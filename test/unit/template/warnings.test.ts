@@ -18,16 +18,16 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
     expect(template.warnings.map((w) => w.code)).toEqual(["W_NOT_IMPLEMENTED"]);
   });
 
-  it("container_name, networks: [default], deploy options, build options, healthcheck options", async () => {
+  it("networks: [default], swarm-only deploy options, build options, healthcheck options", async () => {
     const yaml = [
       "services:",
       "  web:",
       "    image: a",
-      "    container_name: my-web",
       "    networks: [default]",
+      "    x-spacer: keep the line numbers",
       "    deploy:",
       "      replicas: 2",
-      "      resources: {}",
+      "      placement: {constraints: [node.role == manager]}",
       "    healthcheck:",
       "      test: ['CMD', 'true']",
       "      start_interval: 1s",
@@ -38,8 +38,7 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
       "",
     ].join("\n");
     expect(await warningsOf(yaml)).toEqual([
-      "docker-compose.yml:4:5: container_name is ignored: Berth names containers itself (<project>_<service>_<n>) so replicas and projects never collide",
-      "docker-compose.yml:8:7: deploy.resources is not used by Berth (ignored): only deploy.replicas is",
+      "docker-compose.yml:8:7: deploy.placement applies to swarm services only; on one engine it has no effect (docker compose ignores it too)",
       "docker-compose.yml:11:7: healthcheck.start_interval is not used by Berth (ignored)",
       "docker-compose.yml:15:7: build.target is not used by Berth (ignored)",
     ]);
