@@ -206,7 +206,10 @@ function isHostPath(source: string): boolean {
   return source.startsWith("/") || source.startsWith(".") || source.startsWith("~");
 }
 
-/** The engine wants absolute host paths; relative ones are taken from where Berth runs. */
+/**
+ * The engine wants absolute host paths. The model already made relative ones absolute against
+ * the template's folder (compose's rule); ~ is the home folder of whoever runs Berth.
+ */
 function hostPath(source: string): string {
   if (source === "~" || source.startsWith("~/")) return homedir() + source.slice(1);
   return resolve(source);

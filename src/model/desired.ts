@@ -15,6 +15,7 @@ import {
 import { canonicalJson, sha256 } from "./config-hash.js";
 import { dockerSchema } from "../../providers/docker/schema.js";
 import { findCycle } from "./cycles.js";
+import { resolveBindSource } from "./bind-paths.js";
 import { linkEnvironment } from "./link-env.js";
 import { sensitiveValues } from "./sensitive.js";
 
@@ -67,7 +68,7 @@ export function buildDesired(template: Template, opts: ModelOptions): DesiredMod
   ];
   const linkAliases = linkAliasesByService(template.services);
   for (const spec of template.services) {
-    const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? []);
+    const shared = sharedContainerFacts(spec, byName, opts, linkAliases.get(spec.name) ?? [], template.dir);
     for (let i = 0; i < spec.aliyun.scale; i++) resources.push(containerResource(spec, i, shared, opts));
   }
   resources.push(...routingResources(template.services));
@@ -111,6 +112,7 @@ function sharedContainerFacts(
   byName: ReadonlyMap<string, ServiceSpec>,
   opts: ModelOptions,
   linkAliases: string[],
+  templateDir: string,
 ): SharedFacts {
   return {
     environment: environmentOf(spec, byName, opts),
@@ -119,7 +121,7 @@ function sharedContainerFacts(
     extraHosts: spec.extraHosts.map((h) => `${h.host}:${h.ip}`).sort(),
     expose: [...spec.expose].sort((a, b) => a - b),
     volumes: [
-      ...spec.volumes,
+      ...spec.volumes.map((volume) => resolveBindSource(volume, templateDir)),
       ...spec.aliyun.logs.map((path, n) => `${opts.project}_${spec.name}_logs_${n + 1}:${path}`),
       ...(opts.discoveryCertsDir && opts.etcdEndpoints?.length && spec.aliyun.addon.length > 0
         ? [`${opts.discoveryCertsDir}:${ADDON_CERT_DIR}:ro`]
