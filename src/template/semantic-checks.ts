@@ -3,13 +3,14 @@ import type { LoadContext } from "./load-context.js";
 import type { ServiceDraft } from "./service-draft.js";
 
 /**
- * Checks that need every service at once: references to services that exist, and host
- * ports nobody else has claimed. (Dependency cycles are the model's to find: it builds the graph.)
+ * Checks that need every service at once: references to services that exist (in the whole
+ * file), and host ports and container names nobody else has claimed (among the services that
+ * run: two profiles may well offer the same port). Dependency cycles are the model's to find.
  */
-export function checkAcrossServices(ctx: LoadContext, drafts: ServiceDraft[]): void {
+export function checkAcrossServices(ctx: LoadContext, drafts: ServiceDraft[], active: ServiceDraft[]): void {
   checkReferences(ctx, drafts);
-  checkHostPorts(ctx, drafts);
-  checkContainerNames(ctx, drafts);
+  checkHostPorts(ctx, active);
+  checkContainerNames(ctx, active);
 }
 
 /** One Docker name, one container: two services may not both claim it. */

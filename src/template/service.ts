@@ -16,6 +16,7 @@ import { NO_EFFECT_SERVICE_KEYS, isExtension, refuseServiceKey, warnNoEffect } f
 import type { LoadContext, YamlNode } from "./load-context.js";
 import { settleScale } from "./scale.js";
 import { settleSettings } from "./settle-settings.js";
+import { readProfiles } from "./profiles.js";
 import { CONTAINER_KEY_READERS } from "./keys-container.js";
 import { newDraft, type KeyReader, type ServiceDraft } from "./service-draft.js";
 import { describe, mapEntries } from "./yaml-nodes.js";
@@ -44,6 +45,7 @@ export const KEY_READERS: Record<string, KeyReader> = {
   scale: readScale,
   deploy: readDeploy,
   networks: readServiceNetworks,
+  profiles: readProfiles,
   ...CONTAINER_KEY_READERS,
 };
 

@@ -8,8 +8,10 @@ export interface Template {
   dir: string;
   /** Top-level `name:` if present. */
   name: string | null;
-  /** Services sorted by name. */
+  /** Active services (profiles applied), sorted by name. */
   services: ServiceSpec[];
+  /** Services left out because none of their profiles is enabled, sorted. */
+  inactiveServices: string[];
   warnings: Diagnostic[];
   /** sha256 of the template text (and env files it read): saved plans check it. */
   hash: string;
@@ -179,4 +181,8 @@ export interface LoadOptions {
   env: Record<string, string | undefined>;
   /** Default domain for bare virtual hosts. */
   domain: string;
+  /** Enabled compose profiles ("*": all); services with other profiles are left out. */
+  profiles?: readonly string[];
+  /** Services targeted by name, active whatever their profiles. */
+  services?: readonly string[];
 }
