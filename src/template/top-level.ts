@@ -45,22 +45,36 @@ function toService(entry: MapEntry): ServiceEntry {
   return { name: entry.key, nameLoc: entry.keyLoc, value: entry.value };
 }
 
+type TopLevelReader = (ctx: LoadContext, entry: MapEntry, top: TopLevel) => "invalid" | void;
+
+/** Every top-level key Berth reads; anything else is refused (compose-keys.ts), `x-*` aside. */
+export const TOP_LEVEL_READERS: Record<string, TopLevelReader> = {
+  services: (ctx, entry, top) => {
+    const services = readServicesMap(ctx, entry);
+    top.services = services ?? [];
+    return services === null ? "invalid" : undefined;
+  },
+  name: (ctx, entry, top) => {
+    top.name = readName(ctx, entry);
+  },
+  version: (ctx, entry) => readVersion(ctx, entry),
+  volumes: (ctx, entry) => warnIfUsed(ctx, entry),
+  // Only the empty `default:` that asks for what Berth does anyway; the rest is refused.
+  networks: (ctx, entry) => {
+    if (!asksOnlyForDefault(ctx, entry.value)) refuseTopLevelKey(ctx, entry);
+  },
+};
+
 /** null when `services:` itself is wrong (already reported). */
 function readServicesFormat(ctx: LoadContext, entries: MapEntry[]): TopLevel | null {
   const top: TopLevel = { name: null, services: [] };
   let servicesValid = true;
   if (!entries.some((e) => e.key === "services" || e.key === "include")) ctx.error("E_TYPE", "a template with version: needs a services: map", entries[0].keyLoc);
   for (const entry of entries) {
-    if (entry.key === "services") {
-      const services = readServicesMap(ctx, entry);
-      servicesValid = services !== null;
-      top.services = services ?? [];
-    }
-    else if (entry.key === "name") top.name = readName(ctx, entry);
-    else if (entry.key === "version") readVersion(ctx, entry);
-    else if (entry.key === "volumes") warnIfUsed(ctx, entry);
-    else if (entry.key === "networks" && asksOnlyForDefault(ctx, entry.value)) continue;
-    else if (!isExtension(entry.key)) refuseTopLevelKey(ctx, entry);
+    const reader = TOP_LEVEL_READERS[entry.key];
+    if (reader) {
+      if (reader(ctx, entry, top) === "invalid") servicesValid = false;
+    } else if (!isExtension(entry.key)) refuseTopLevelKey(ctx, entry);
   }
   return servicesValid ? top : null;
 }

@@ -50,6 +50,13 @@ describe("unsupported compose keys are refused, never ignored", () => {
     ]);
   });
 
+  it("unknown keys in a long-form port are refused; mode is host or ingress", async () => {
+    expect(await errorsOf("web:\n  image: a\n  ports:\n    - target: 80\n      mode: host\n      color: blue\n    - target: 81\n      mode: fast\n")).toEqual([
+      "docker-compose.yml:6:7: 'color' is not a key of a ports entry, and Berth does not support it",
+      "docker-compose.yml:8:13: mode must be host or ingress, got 'fast'",
+    ]);
+  });
+
   it("networks that ask only for the default network are accepted", async () => {
     const yaml = "services:\n  a:\n    image: a\n    networks: [default]\n  b:\n    image: b\n    networks:\n      default: {}\nnetworks:\n  default:\n";
     expect((await load(yaml)).services.map((s) => s.name)).toEqual(["a", "b"]);

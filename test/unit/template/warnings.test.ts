@@ -79,12 +79,6 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
     ]);
   });
 
-  it("unknown keys in a long-form port", async () => {
-    expect(await warningsOf("web:\n  image: a\n  ports:\n    - target: 80\n      mode: host\n      color: blue\n")).toEqual([
-      "docker-compose.yml:6:7: unknown key 'color' in a ports entry (ignored by Berth)",
-    ]);
-  });
-
   it("YAML warnings (an unknown tag) are warnings too", async () => {
     const warnings = await warningsOf("web:\n  image: !custom a\n");
     expect(warnings).toEqual(["docker-compose.yml:2:10: Unresolved tag: !custom"]);
