@@ -49,6 +49,7 @@ export function containerSpec(attrs: ContainerAttributes, opts: SpecOptions): Co
     Domainname: attrs.domainname,
     Tty: attrs.tty,
     OpenStdin: attrs.stdin_open,
+    MacAddress: attrs.mac_address,
     HostConfig: {
       PortBindings: ports.bindings,
       RestartPolicy: restartPolicyOf(attrs.restart, opts.address),
@@ -71,7 +72,7 @@ export function stopTimeoutOf(attrs: ContainerAttributes, fallbackSeconds: numbe
 }
 
 /** HostConfig fields for the engine settings a template may set; unset ones stay undefined (the engine's default). */
-function engineSettings(attrs: ContainerAttributes): Docker.HostConfig {
+function engineSettings(attrs: ContainerAttributes): Docker.HostConfig & { CgroupnsMode?: string } {
   const logging = attrs.logging;
   return {
     Init: attrs.init,
@@ -99,6 +100,16 @@ function engineSettings(attrs: ContainerAttributes): Docker.HostConfig {
     CgroupParent: attrs.cgroup_parent,
     OomScoreAdj: attrs.oom_score_adj,
     StorageOpt: attrs.storage_opt,
+    UTSMode: attrs.uts,
+    UsernsMode: attrs.userns_mode,
+    // The engine's API has it since 1.41; the client's types do not yet.
+    CgroupnsMode: attrs.cgroup,
+    CpusetCpus: attrs.cpuset,
+    CpuPeriod: attrs.cpu_period,
+    CpuQuota: attrs.cpu_quota,
+    OomKillDisable: attrs.oom_kill_disable,
+    MemorySwappiness: attrs.mem_swappiness,
+    DeviceCgroupRules: attrs.device_cgroup_rules,
   };
 }
 

@@ -25,6 +25,11 @@ export function settleSettings(ctx: LoadContext, draft: ServiceDraft): void {
     else (spec.settings as Record<string, unknown>)[setting] = source.value;
   }
   checkMemory(ctx, spec.settings, byKey);
+  // The engine sets a CPU limit one way or the other, never both.
+  const cpuWay = spec.keyLocs.cpu_quota ?? spec.keyLocs.cpu_period;
+  if (spec.settings.cpus !== undefined && cpuWay) {
+    ctx.error("E_CONFLICT", "cpu_period/cpu_quota and cpus both limit CPU: the engine takes one or the other", cpuWay);
+  }
 }
 
 function checkMemory(ctx: LoadContext, settings: ContainerSettings, sources: Map<string, SettingSource>): void {

@@ -174,6 +174,16 @@ export interface ContainerSettings {
   cpu_shares?: number;
   /** -1: unlimited. */
   pids_limit?: number;
+  uts?: string;
+  userns_mode?: string;
+  cgroup?: string;
+  cpuset?: string;
+  cpu_period?: number;
+  cpu_quota?: number;
+  oom_kill_disable?: boolean;
+  mem_swappiness?: number;
+  device_cgroup_rules?: string[];
+  mac_address?: string;
 }
 
 export interface LoadOptions {

@@ -18,7 +18,7 @@ describe("unsupported compose keys are refused, never ignored", () => {
       "    secrets: [token]",
       "    configs: [conf]",
       "    volumes_from: [db]",
-      "    mem_swappiness: 10",
+      "    cpu_count: 2",
       "    colour: blue",
       "  db:",
       "    extends:",
