@@ -22,7 +22,7 @@ const NOTES: Record<string, string> = {
   cpus: "updated in place; removing it replaces the container",
   cpu_shares: "updated in place; removing it replaces the container",
   depends_on: "orders creation",
-  deploy: "replicas, resources (limits: cpus, memory, pids; reservations: memory), restart_policy (condition, max_attempts), mode: replicated; swarm-only keys (placement, update_config, rollback_config, endpoint_mode, labels, restart_policy delay/window) warn, as compose ignores them on one engine; reservations.cpus and devices are refused",
+  deploy: "replicas, resources (limits: cpus, memory, pids; reservations: memory), restart_policy (condition, max_attempts), mode: replicated; a limit or restart policy also written as mem_limit, cpus, pids_limit, mem_reservation or restart must agree with it; swarm-only keys (placement, update_config, rollback_config, endpoint_mode, labels, restart_policy delay/window) warn, as compose ignores them on one engine; reservations.cpus and devices are refused",
   devices: "host paths only (CDI names are refused)",
   env_file: "relative to the template's folder",
   healthcheck: "test, interval, timeout, retries, start_period, disable",
