@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
@@ -50,6 +50,7 @@ describe("container settings on the real Docker engine", () => {
       await docker.getContainer(`${project}-web`).remove({ force: true }).catch(() => {});
       await removeProject(docker, project);
     }
+    await rm(dir, { recursive: true, force: true });
   });
 
   it("applies, and the container runs with every setting", async () => {
@@ -131,3 +132,37 @@ function demux(raw: Buffer): string {
   }
   return out;
 }
+
+/** Through the real CLI: refusals fail validate with every place at once; profiles choose what is planned. */
+describe("refused keys and profiles, as the CLI reports them", () => {
+  let dir: string;
+  const write = (text: string) => writeFile(path.join(dir, "compose.yaml"), text);
+  const run = (...args: string[]) => berth([...args, "-f", path.join(dir, "compose.yaml"), "-p", uniqueProject("cmp-prof")], { cwd: dir });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "berth-cmp-profiles-"));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("validate exits 1 naming every refused key at its file:line:col", async () => {
+    await write("services:\n  web:\n    image: berth/web:1\n    network_mode: host\n    secrets: [token]\n  db:\n    extends: base\n");
+    const validate = await run("validate");
+    expect(validate.code).toBe(1);
+    expect(validate.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/compose\.yaml:4:5: service 'web': 'network_mode' is not supported by Berth/),
+      expect.stringMatching(/compose\.yaml:5:5: service 'web': 'secrets' is not supported by Berth/),
+      expect.stringMatching(/compose\.yaml:7:5: service 'db': 'extends' is not supported by Berth/),
+    ]);
+  });
+
+  it("plans only active services; --profile and COMPOSE_PROFILES add theirs", async () => {
+    await write("services:\n  web:\n    image: berth/web:1\n  debug:\n    image: berth/web:1\n    profiles: [debug]\n");
+    const plain = await run("plan", "--no-refresh");
+    expect(plain.stdout).toContain("container.web[0]");
+    expect(plain.stdout).not.toContain("container.debug[0]");
+    expect((await run("plan", "--no-refresh", "--profile", "debug")).stdout).toContain("container.debug[0]");
+    const fromEnv = await berth(["plan", "--no-refresh", "-f", path.join(dir, "compose.yaml"), "-p", uniqueProject("cmp-prof")], { cwd: dir, env: { COMPOSE_PROFILES: "debug" } });
+    expect(fromEnv.stdout).toContain("container.debug[0]");
+    expect((await run("plan", "--no-refresh", "--target", "container.debug")).stdout).toContain("container.debug[0]");
+  });
+});
