@@ -35,6 +35,7 @@ const NOTES: Record<string, string> = {
   pids_limit: "updated in place",
   platform: "passed to the engine's create call, which refuses an image of another platform",
   ports: "short and long form; long-form name, app_protocol and mode carry no meaning on one engine",
+  pull_policy: "only missing (if_not_present), which is what Berth does; other policies are refused",
   profiles: "--profile (repeatable) or COMPOSE_PROFILES; a service targeted with --target container.NAME runs whatever its profiles",
   restart: "updated in place",
   stop_grace_period: "whole seconds, as compose gives them to the engine",
@@ -50,7 +51,7 @@ const TOP_LEVEL_NOTES: Record<string, string> = {
 };
 
 /** Keys with a reader that accepts only some forms and refuses the rest. */
-const PARTLY = new Set(["networks"]);
+const PARTLY = new Set(["networks", "pull_policy"]);
 
 type Row = [key: string, support: string, note: string];
 

@@ -39,7 +39,6 @@ export const REFUSED_SERVICE_KEYS: Readonly<Record<string, string>> = {
   extends: "Berth does not merge services from other services or files; copy the settings, or use a YAML anchor and `<<:`",
   volumes_from: "Berth does not share volumes between containers that way; use a named volume",
   external_links: "Berth links only services of the same template",
-  pull_policy: "Berth pulls an image only when it is missing",
   gpus: "Berth does not request GPUs",
   models: "Berth does not run AI models",
   provider: "Berth runs only containers",

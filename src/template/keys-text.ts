@@ -41,3 +41,14 @@ export const readContainerName: KeyReader = (input, draft) => {
   if (/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) draft.spec.containerName = name;
   else input.ctx.error("E_CONTAINER_NAME", `container_name must be a Docker container name ([a-zA-Z0-9][a-zA-Z0-9_.-]+), got '${name}'`, input.valueLoc);
 };
+
+/** pull_policy: Berth pulls an image only when it is missing, so only that policy is honest to accept. */
+export const readPullPolicy: KeyReader = (input) => {
+  const policy = readText(input);
+  if (policy === null || policy === "missing" || policy === "if_not_present") return;
+  input.ctx.error(
+    "E_UNSUPPORTED_KEY",
+    `service '${input.service}': pull_policy '${policy}' is not supported by Berth: it pulls an image only when it is missing (pull_policy: missing)`,
+    input.valueLoc,
+  );
+};

@@ -9,7 +9,7 @@ import { readLabels } from "./keys-labels.js";
 import { readExpose, readPorts } from "./keys-ports.js";
 import { readDependsOn, readExtraHosts, readLinks } from "./keys-references.js";
 import { readDeploy, readScale } from "./keys-scale.js";
-import { readContainerName, readHostname, readImage, readRestart, readUser, readWorkingDir } from "./keys-text.js";
+import { readContainerName, readHostname, readImage, readPullPolicy, readRestart, readUser, readWorkingDir } from "./keys-text.js";
 import { readVolumes } from "./keys-volumes.js";
 import { readServiceNetworks } from "./keys-networks.js";
 import { NO_EFFECT_SERVICE_KEYS, isExtension, refuseServiceKey, warnNoEffect } from "./compose-keys.js";
@@ -46,6 +46,7 @@ export const KEY_READERS: Record<string, KeyReader> = {
   deploy: readDeploy,
   networks: readServiceNetworks,
   profiles: readProfiles,
+  pull_policy: readPullPolicy,
   ...CONTAINER_KEY_READERS,
 };
 

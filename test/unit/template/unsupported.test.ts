@@ -57,6 +57,12 @@ describe("unsupported compose keys are refused, never ignored", () => {
     ]);
   });
 
+  it("pull_policy: missing is what Berth does; any other policy is refused", async () => {
+    expect(await errorsOf("services:\n  a:\n    image: a\n    pull_policy: missing\n  b:\n    image: b\n    pull_policy: always\n")).toEqual([
+      "docker-compose.yml:7:18: service 'b': pull_policy 'always' is not supported by Berth: it pulls an image only when it is missing (pull_policy: missing)",
+    ]);
+  });
+
   it("networks that ask only for the default network are accepted", async () => {
     const yaml = "services:\n  a:\n    image: a\n    networks: [default]\n  b:\n    image: b\n    networks:\n      default: {}\nnetworks:\n  default:\n";
     expect((await load(yaml)).services.map((s) => s.name)).toEqual(["a", "b"]);
