@@ -146,7 +146,7 @@ function sharedContainerFacts(
 function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts, opts: ModelOptions): DesiredResource {
   const attrs: ContainerAttributes = {
     ...spec.settings,
-    name: spec.containerName ?? containerName(opts.project, spec.name, index),
+    name: replicaName(spec, index, opts.project),
     project: opts.project,
     service: spec.name,
     index,
@@ -187,6 +187,11 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     attributes: attrs as unknown as Attributes,
     dependsOn: shared.dependsOn,
   };
+}
+
+/** The Docker name of replica `index`: the template's container_name (one replica only), else Berth's. */
+function replicaName(spec: ServiceSpec, index: number, project: string): string {
+  return spec.containerName ?? containerName(project, spec.name, index);
 }
 
 /** Per-replica attributes, digested apart from the shared ones; image_id is checked on its own. */
@@ -247,7 +252,7 @@ function environmentOf(spec: ServiceSpec, byName: ReadonlyMap<string, ServiceSpe
     const target = byName.get(link.service);
     if (!target) continue;
     const ports = portsOf(target, opts.imageExposed?.[target.image ?? ""] ?? []);
-    Object.assign(env, linkEnvironment(link.alias, containerName(opts.project, target.name, 0), ports, target.environment));
+    Object.assign(env, linkEnvironment(link.alias, replicaName(target, 0, opts.project), ports, target.environment));
   }
   if (opts.etcdEndpoints?.length && spec.aliyun.addon.length > 0) {
     env.COMPOSE_PROJECT_NAME = opts.project;
