@@ -2,7 +2,7 @@ import { isIP } from "node:net";
 import { isMap, isScalar, isSeq } from "yaml";
 import { parseByteSize } from "./byte-size.js";
 import { parseDuration } from "./duration.js";
-import { readScalarList, readText } from "./key-helpers.js";
+import { readScalarList, readText, sortedRecord } from "./key-helpers.js";
 import { readKeyValues } from "./key-values.js";
 import type { KeyInput, KeyReader } from "./service-draft.js";
 import type { ContainerSettings, LoggingSpec, Ulimit } from "./types.js";
@@ -161,7 +161,7 @@ const ulimits: Parse<Record<string, Ulimit>> = (input) => {
     const limit = ulimitOf(ctx, entry);
     if (limit) out[entry.key] = limit;
   }
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return sortedRecord(out);
 };
 
 function ulimitOf(ctx: KeyInput["ctx"], entry: ReturnType<typeof mapEntries>[number]): Ulimit | null {
@@ -260,10 +260,6 @@ const logging: Parse<LoggingSpec> = (input) => {
   }
   return spec;
 };
-
-function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
 
 const MIB = 1024 ** 2;
 

@@ -20,6 +20,7 @@ import { readProfiles } from "./profiles.js";
 import { CONTAINER_KEY_READERS } from "./keys-container.js";
 import { newDraft, type KeyReader, type ServiceDraft } from "./service-draft.js";
 import { describe, mapEntries } from "./yaml-nodes.js";
+import { sortedRecord } from "./key-helpers.js";
 
 /** Every service key Berth reads. Anything else is refused (compose-keys.ts), except the few that change nothing. */
 export const KEY_READERS: Record<string, KeyReader> = {
@@ -91,9 +92,4 @@ function finishService(ctx: LoadContext, draft: ServiceDraft): void {
   if (!("image" in spec.keyLocs) && !("build" in spec.keyLocs) && !("extends" in spec.keyLocs)) {
     ctx.error("E_NO_IMAGE", `service '${spec.name}' needs an image or a build to run`, spec.loc);
   }
-}
-
-/** Records in key order, so plans and hashes built from them do not depend on how the YAML was ordered. */
-function sortedRecord(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
