@@ -36,7 +36,7 @@ const NOTES: Record<string, string> = {
   platform: "passed to the engine's create call, which refuses an image of another platform",
   ports: "short and long form; long-form name, app_protocol and mode carry no meaning on one engine",
   pull_policy: "only missing (if_not_present), which is what Berth does; other policies are refused",
-  profiles: "--profile (repeatable) or COMPOSE_PROFILES; a service targeted with --target container.NAME runs whatever its profiles",
+  profiles: "--profile (repeatable) or COMPOSE_PROFILES; a service targeted with --target container.NAME runs whatever its profiles; unlike compose, containers of a service whose profile is no longer enabled are planned for deletion (the plan is what the enabled profiles describe)",
   restart: "updated in place",
   stop_grace_period: "whole seconds, as compose gives them to the engine",
   sysctls: "namespaced sysctls only (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*)",
