@@ -1,3 +1,5 @@
+import type { ContainerSettings } from "../../src/template/types.js";
+
 /**
  * The attributes of Docker resources as the model produces them and the state records them.
  * snake_case keys: they appear in plan JSON and state files, which users read.
@@ -39,9 +41,14 @@ export interface FileAttr {
   mode: number;
 }
 
-export interface ContainerAttributes {
+/**
+ * A container's attributes. The engine settings (init, cap_add, mem_limit, ...) keep their
+ * compose names and are present only when the template sets them, so a template that sets
+ * none plans exactly as before they existed.
+ */
+export interface ContainerAttributes extends ContainerSettings {
   [key: string]: unknown;
-  /** Docker name: <project>_<service>_<i+1>. */
+  /** Docker name: <project>_<service>_<i+1>, or the template's container_name. */
   name: string;
   project: string;
   service: string;

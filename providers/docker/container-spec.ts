@@ -44,15 +44,24 @@ export function containerSpec(attrs: ContainerAttributes, opts: SpecOptions): Co
     ExposedPorts: ports.exposed,
     Volumes: anonymousVolumes(volumes),
     Healthcheck: attrs.healthcheck ? healthConfig(attrs.healthcheck) : undefined,
-    StopTimeout: opts.stopTimeoutSeconds,
+    StopTimeout: stopTimeoutOf(attrs, opts.stopTimeoutSeconds),
+    StopSignal: attrs.stop_signal,
+    Domainname: attrs.domainname,
+    Tty: attrs.tty,
+    OpenStdin: attrs.stdin_open,
+    MacAddress: attrs.mac_address,
     HostConfig: {
       PortBindings: ports.bindings,
       RestartPolicy: restartPolicyOf(attrs.restart, opts.address),
       ExtraHosts: attrs.extra_hosts,
       Binds: volumes.flatMap((v) => (v.kind === "anonymous" ? [] : [v.bind])),
       NetworkMode: attrs.network_mode ?? primaryNetwork(attrs) ?? "none",
+      ...engineSettings(attrs),
+      ...resourceLimits(attrs),
     },
     NetworkingConfig: { EndpointsConfig: Object.fromEntries(endpoints(attrs).slice(0, 1)) },
+    // A query parameter of the create call, as `docker create --platform` sends it.
+    ...(attrs.platform ? { platform: attrs.platform } : {}),
   };
   // The engine takes one network at create before API 1.44: the others are joined before start.
   return { create, connect: endpoints(attrs).slice(1).map(([network, endpoint]) => ({ network, endpoint })) };
@@ -74,6 +83,88 @@ function endpoints(attrs: ContainerAttributes): [string, Docker.EndpointSettings
     const ipam = a.ipv4_address || a.ipv6_address ? { IPAMConfig: { IPv4Address: a.ipv4_address ?? undefined, IPv6Address: a.ipv6_address ?? undefined } } : {};
     return [name, { Aliases: a.aliases, ...ipam }];
   });
+}
+
+/** The template's stop_grace_period, else Berth's own stop timeout. */
+export function stopTimeoutOf(attrs: ContainerAttributes, fallbackSeconds: number): number {
+  return attrs.stop_grace_period ?? fallbackSeconds;
+}
+
+/** HostConfig fields for the engine settings a template may set; unset ones stay undefined (the engine's default). */
+function engineSettings(attrs: ContainerAttributes): Docker.HostConfig & { CgroupnsMode?: string } {
+  const logging = attrs.logging;
+  return {
+    Init: attrs.init,
+    Privileged: attrs.privileged,
+    ReadonlyRootfs: attrs.read_only,
+    CapAdd: attrs.cap_add,
+    CapDrop: attrs.cap_drop,
+    SecurityOpt: attrs.security_opt,
+    Sysctls: attrs.sysctls,
+    Ulimits: attrs.ulimits && Object.entries(attrs.ulimits).map(([Name, { soft, hard }]) => ({ Name, Soft: soft, Hard: hard })),
+    Tmpfs: attrs.tmpfs,
+    ShmSize: attrs.shm_size,
+    Dns: attrs.dns,
+    DnsSearch: attrs.dns_search,
+    DnsOptions: attrs.dns_opt,
+    Devices: attrs.devices?.map((device) => {
+      const [PathOnHost, PathInContainer, CgroupPermissions] = device.split(":");
+      return { PathOnHost, PathInContainer, CgroupPermissions };
+    }),
+    GroupAdd: attrs.group_add,
+    PidMode: attrs.pid,
+    IpcMode: attrs.ipc,
+    LogConfig: logging && { Type: logging.driver ?? "", Config: logging.options },
+    Runtime: attrs.runtime,
+    CgroupParent: attrs.cgroup_parent,
+    OomScoreAdj: attrs.oom_score_adj,
+    StorageOpt: attrs.storage_opt,
+    UTSMode: attrs.uts,
+    UsernsMode: attrs.userns_mode,
+    // The engine's API has it since 1.41; the client's types do not yet.
+    CgroupnsMode: attrs.cgroup,
+    CpusetCpus: attrs.cpuset,
+    CpuPeriod: attrs.cpu_period,
+    CpuQuota: attrs.cpu_quota,
+    OomKillDisable: attrs.oom_kill_disable,
+    MemorySwappiness: attrs.mem_swappiness,
+    DeviceCgroupRules: attrs.device_cgroup_rules,
+  };
+}
+
+/** The limits Docker can also change on a running container (schema.ts UPDATABLE_LIMITS), as create takes them. */
+function resourceLimits(attrs: ContainerAttributes): Docker.HostConfig {
+  return {
+    Memory: attrs.mem_limit,
+    MemoryReservation: attrs.mem_reservation,
+    MemorySwap: attrs.memswap_limit,
+    NanoCpus: attrs.cpus === undefined ? undefined : Math.round(attrs.cpus * 1e9),
+    CpuShares: attrs.cpu_shares,
+    PidsLimit: attrs.pids_limit,
+  };
+}
+
+/**
+ * The body of the engine's container update that brings a running container from `before`
+ * to `after`: the restart policy and the limits that changed. Lifting a pids limit sends -1;
+ * the other limits cannot be lifted (the schema replaces the container instead). A raised
+ * memory limit carries its swap limit along (twice the memory, the engine's default) because the
+ * engine refuses a memory limit above the swap limit it already has.
+ */
+export function containerUpdate(before: ContainerAttributes, after: ContainerAttributes, address: string): Record<string, unknown> {
+  const update: Record<string, unknown> = {};
+  const changed = (key: keyof ContainerAttributes) => JSON.stringify(before[key] ?? null) !== JSON.stringify(after[key] ?? null);
+  if (changed("restart")) update.RestartPolicy = restartPolicyOf(after.restart, address);
+  const limits = resourceLimits(after);
+  if (changed("mem_limit") || changed("memswap_limit")) {
+    update.Memory = limits.Memory;
+    update.MemorySwap = after.memswap_limit ?? (after.mem_limit === undefined ? undefined : after.mem_limit * 2);
+  }
+  if (changed("mem_reservation")) update.MemoryReservation = limits.MemoryReservation;
+  if (changed("cpus")) update.NanoCpus = limits.NanoCpus;
+  if (changed("cpu_shares")) update.CpuShares = limits.CpuShares;
+  if (changed("pids_limit")) update.PidsLimit = after.pids_limit ?? -1;
+  return Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined));
 }
 
 export function containerLabels(attrs: ContainerAttributes, temporary: boolean): Record<string, string> {
@@ -145,7 +236,10 @@ function isHostPath(source: string): boolean {
   return source.startsWith("/") || source.startsWith(".") || source.startsWith("~");
 }
 
-/** The engine wants absolute host paths; relative ones are taken from where Berth runs. */
+/**
+ * The engine wants absolute host paths. The model already made relative ones absolute against
+ * the template's folder (compose's rule); ~ is the home folder of whoever runs Berth.
+ */
 function hostPath(source: string): string {
   if (source === "~" || source.startsWith("~/")) return homedir() + source.slice(1);
   return resolve(source);

@@ -7,7 +7,7 @@ import type { ContainerAttributes, NetworkAttributes } from "./attributes.js";
 import { applyImage, digestBuildContexts, observeImages } from "./image-resource.js";
 import { LABEL_CONFIG_HASH, LABEL_INDEX, LABEL_PROJECT, LABEL_SERVICE } from "./attributes.js";
 import { connectDocker, ignoreStatus, withEngine } from "./client.js";
-import { LABEL_TEMPORARY, TEMPORARY_SUFFIX, healthcheckMode, publishedPorts, restartPolicyOf } from "./container-spec.js";
+import { LABEL_TEMPORARY, TEMPORARY_SUFFIX, containerUpdate, healthcheckMode, publishedPorts, restartPolicyOf, stopTimeoutOf } from "./container-spec.js";
 import { createAndStart, removeContainer, stopAndRemove } from "./containers.js";
 import { ensureImage, indexImages, lookupImageId } from "./images.js";
 import { waitForDependencies } from "./dependencies.js";
@@ -182,21 +182,20 @@ export class DockerProvider implements Provider {
 
   private async deleteContainer(before: ContainerAttributes, ctx: ApplyContext): Promise<null> {
     ctx.log(`stopping ${before.name}`);
-    await stopAndRemove(this.docker, before.container_id ?? before.name, this.stopTimeoutSeconds);
+    await stopAndRemove(this.docker, before.container_id ?? before.name, stopTimeoutOf(before, this.stopTimeoutSeconds));
     return null;
   }
 
   /**
-   * Restart policy and running/stopped are the only things Docker changes on a container; a
+   * Restart policy, resource limits and running/stopped are what Docker changes on a container; a
    * dependency it restarts with (depends_on.restart) changing restarts it, once the
    * dependency meets its condition again. A one-shot that exited with code 0 stays exited.
    */
   private async updateContainer(before: ContainerAttributes, after: ContainerAttributes, change: ResourceChange, ctx: ApplyContext): Promise<Attributes> {
     const address = change.address;
     const container = this.docker.getContainer(before.container_id ?? before.name);
-    if (before.restart !== after.restart) {
-      await container.update({ RestartPolicy: restartPolicyOf(after.restart, address) });
-    }
+    const update = containerUpdate(before, after, address);
+    if (Object.keys(update).length > 0) await container.update(update);
     let info = await container.inspect();
     const restart = change.reason === "dependency-changed";
     const completed = after.one_shot === true && !info.State.Running && info.State.ExitCode === 0 && !info.State.StartedAt.startsWith("0001-");
@@ -207,7 +206,7 @@ export class DockerProvider implements Provider {
       else await container.start();
       info = await container.inspect(); // ports Docker assigns are assigned again on start
     } else if (after.running === false && info.State.Running) {
-      await ignoreStatus([304], () => container.stop({ t: this.stopTimeoutSeconds }));
+      await ignoreStatus([304], () => container.stop({ t: stopTimeoutOf(after, this.stopTimeoutSeconds) }));
     }
     return asAttributes({ ...after, container_id: info.Id, published: publishedPorts(info) });
   }
@@ -254,7 +253,7 @@ export class DockerProvider implements Provider {
       throw e;
     }
     ctx.log(`stopping ${before.name}`);
-    await stopAndRemove(this.docker, before.container_id ?? before.name, this.stopTimeoutSeconds);
+    await stopAndRemove(this.docker, before.container_id ?? before.name, stopTimeoutOf(before, this.stopTimeoutSeconds));
     await next.container.rename({ name: after.name });
     return nextAttrs;
   }

@@ -1,11 +1,28 @@
-import type { ProviderSchema } from "../../src/core/provider.js";
+import type { AttributeRule, ProviderSchema } from "../../src/core/provider.js";
 import type { Attributes } from "../../src/core/types.js";
 
 const NAMES = { update: "replace", identifier: true } as const;
 
 /**
- * Which container attributes Docker can change on a running container (restart policy,
- * running/stopped) and which need a new container (everything else).
+ * The limits Docker's container update changes on a running container. It can raise or lower
+ * them but not lift memory or CPU limits once set (0 means "unchanged" to it), so taking one
+ * away needs a new container; a pids limit can be lifted (-1).
+ */
+const UPDATABLE_LIMITS: Record<string, AttributeRule> = {
+  mem_limit: { update: "in-place", replaceWhenUnset: true },
+  mem_reservation: { update: "in-place", replaceWhenUnset: true },
+  memswap_limit: { update: "in-place", replaceWhenUnset: true },
+  cpus: { update: "in-place", replaceWhenUnset: true },
+  cpu_shares: { update: "in-place", replaceWhenUnset: true },
+  pids_limit: { update: "in-place" },
+};
+
+/** Names of the attributes docker-provider's update path sends to the engine's container update. */
+export const UPDATED_IN_PLACE = Object.keys(UPDATABLE_LIMITS);
+
+/**
+ * Which container attributes Docker can change on a running container (restart policy, the
+ * limits above, running/stopped) and which need a new container (everything else).
  */
 export const dockerSchema: ProviderSchema = {
   network: {
@@ -30,6 +47,7 @@ export const dockerSchema: ProviderSchema = {
   container: {
     attributes: {
       restart: { update: "in-place" },
+      ...UPDATABLE_LIMITS,
       running: { update: "in-place" },
       // Whether exiting with code 0 is the container's desired end: nothing on the container changes.
       one_shot: { update: "in-place" },

@@ -12,6 +12,10 @@ export interface GlobalFlags {
   etcd?: string;
   /** false with --no-build (plan, apply): services with build: run the image already tagged. */
   build?: boolean;
+  /** --profile, repeatable. */
+  profile?: string[];
+  /** --target addresses (plan, apply): a targeted service runs whatever its profiles. */
+  target?: string[];
 }
 
 export interface Settings {
@@ -19,6 +23,8 @@ export interface Settings {
   publishAddress: string;
   routerListen: string | null;
   etcdEndpoints: string[];
+  /** Enabled compose profiles: --profile, else COMPOSE_PROFILES (comma-separated), as compose reads them. */
+  profiles: string[];
 }
 
 export function resolveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv): Settings {
@@ -32,7 +38,20 @@ export function resolveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv): Set
       .map((s) => s.trim())
       .filter(Boolean)
       .map((s) => (/^[a-z]+:\/\//.test(s) ? s : `http://${s}`)),
+    profiles: flags.profile?.length ? flags.profile : commaList(env.COMPOSE_PROFILES ?? ""),
   };
+}
+
+function commaList(text: string): string[] {
+  return text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Services a --target names (container.web, container.web[0]): compose starts a service named on its command line. */
+export function targetedServices(targets: readonly string[] = []): string[] {
+  return targets.flatMap((t) => /^container\.([A-Za-z0-9._-]+?)(\[\d+\])?$/.exec(t)?.[1] ?? []);
 }
 
 /** docker compose's project naming: lowercase letters, digits, dashes and underscores. */

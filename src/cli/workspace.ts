@@ -11,7 +11,7 @@ import { findTemplate, loadTemplate, readDotenv } from "../template/load.js";
 import type { Template } from "../template/types.js";
 import type { StateBackend, StateFile } from "../../state/backend.js";
 import { openStateBackend } from "../../state/open-backend.js";
-import { normalizeProjectName, resolveSettings, type GlobalFlags, type Settings } from "./settings.js";
+import { normalizeProjectName, resolveSettings, targetedServices, type GlobalFlags, type Settings } from "./settings.js";
 import { createProviders } from "./providers.js";
 
 /** Everything a command needs about "this project": template, desired resources, state. */
@@ -35,7 +35,7 @@ export interface Workspace {
 export async function openWorkspace(flags: GlobalFlags, output?: Output, env: NodeJS.ProcessEnv = process.env): Promise<Workspace> {
   const settings = resolveSettings(flags, env);
   const file = findTemplate(process.cwd(), flags.file);
-  const template = await loadTemplate(file, { env, domain: settings.domain });
+  const template = await loadTemplate(file, { env, domain: settings.domain, profiles: settings.profiles, services: targetedServices(flags.target) });
   const project = projectName(flags, env, template);
   const modelOptions: ModelOptions = {
     project,

@@ -22,6 +22,11 @@ export interface AttributeRule {
   digest?: boolean;
   /** Resolved by the provider before planning; null in desired means "not known until apply", not a change. */
   resolvedAtPlan?: boolean;
+  /**
+   * An in-place attribute the provider can change but not take away (the engine lowers or
+   * raises a memory limit on a running container, but cannot lift it): unsetting it replaces.
+   */
+  replaceWhenUnset?: boolean;
 }
 
 export interface ResourceSchema {

@@ -13,7 +13,9 @@ import {
   upstreamAddress,
 } from "./addresses.js";
 import { canonicalJson, sha256 } from "./config-hash.js";
+import { dockerSchema } from "../../providers/docker/schema.js";
 import { findCycle } from "./cycles.js";
+import { resolveBindSource } from "./bind-paths.js";
 import { linkEnvironment } from "./link-env.js";
 import { serviceFiles } from "./files.js";
 import { sensitiveValues } from "./sensitive.js";
@@ -72,6 +74,7 @@ export function buildDesired(template: Template, opts: ModelOptions): DesiredMod
       fileDecls: template.files,
       oneShot: oneShots.has(spec.name),
       builtImage: spec.build ? imageAddress(spec.name) : builtImage,
+      templateDir: template.dir,
     });
     if (spec.build) resources.push(imageResource(spec, spec.build, opts));
     for (let i = 0; i < spec.aliyun.scale; i++) resources.push(containerResource(spec, i, shared, opts, networks));
@@ -169,6 +172,8 @@ interface ProjectFacts {
   oneShot: boolean;
   /** image.<service> the replicas run, when the template builds their image. */
   builtImage: Address | null;
+  /** Relative bind sources are the template folder's, as compose reads them. */
+  templateDir: string;
 }
 
 function sharedContainerFacts(
@@ -186,7 +191,7 @@ function sharedContainerFacts(
     extraHosts: spec.extraHosts.map((h) => `${h.host}:${h.ip}`).sort(),
     expose: [...spec.expose].sort((a, b) => a - b),
     volumes: [
-      ...spec.volumes.map((entry) => mountWithDockerName(entry, project.volumeNames)),
+      ...spec.volumes.map((entry) => resolveBindSource(mountWithDockerName(entry, project.volumeNames), project.templateDir)),
       ...spec.aliyun.logs.map((path, n) => `${project.volumeNames.get(logsVolumeKey(spec, n))}:${path}`),
       ...(opts.discoveryCertsDir && opts.etcdEndpoints?.length && spec.aliyun.addon.length > 0
         ? [`${opts.discoveryCertsDir}:${ADDON_CERT_DIR}:ro`]
@@ -258,7 +263,8 @@ function imageResource(spec: ServiceSpec, build: BuildSpec, opts: ModelOptions):
 
 function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts, opts: ModelOptions, networks: ProjectNetworks): DesiredResource {
   const attrs: ContainerAttributes = {
-    name: containerName(opts.project, spec.name, index),
+    ...spec.settings,
+    name: replicaName(spec, index, opts.project),
     project: opts.project,
     service: spec.name,
     index,
@@ -290,12 +296,10 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
   // Only when written: states recorded before the key existed stay unchanged.
   // (pull_policy: build without build: was refused when loading.)
   if (spec.pullPolicy !== null && spec.pullPolicy !== "build" && !spec.build) attrs.pull_policy = spec.pullPolicy;
-  // The hash is a label Docker cannot change later: it digests only what forces a new container.
-  // What replicas share is digested once per service; each replica adds what is its own.
-  if (shared.commonHash === undefined) {
-    const { running, image_id, rollout, restart, one_shot, pull_policy, config_hash, name, index: _index, networks: _networks, ...common } = attrs;
-    shared.commonHash = sha256(`${canonicalJson(common)}\n${shared.networksDigest}`);
-  }
+  // The hash is a label Docker cannot change later: it digests only what forces a new container
+  // (what the schema updates in place stays out). What replicas share is digested once per
+  // service; each replica adds what is its own.
+  if (shared.commonHash === undefined) shared.commonHash = sha256(`${canonicalJson(replacingAttributes(attrs))}\n${shared.networksDigest}`);
   attrs.config_hash = sha256(`${shared.commonHash}\n${attrs.name}\n${index}\n${canonicalJson(attrs.networks as unknown as Attributes)}`).slice(0, 16);
   return {
     address: containerAddress(spec.name, index),
@@ -309,6 +313,25 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     ...(shared.conditions ? { conditions: shared.conditions } : {}),
     ...(shared.builtImage ? { references: { image_id: { address: shared.builtImage, attribute: "image_id" } } } : {}),
   };
+}
+
+/** The Docker name of replica `index`: the template's container_name (one replica only), else Berth's. */
+function replicaName(spec: ServiceSpec, index: number, project: string): string {
+  return spec.containerName ?? containerName(project, spec.name, index);
+}
+
+/** Per-replica attributes, digested apart from the shared ones; image_id is checked on its own. */
+const OWN_OR_RESOLVED = new Set(["name", "index", "networks", "image_id"]);
+
+/** The attributes a change of which needs a new container, by the Docker provider's schema. */
+function replacingAttributes(attrs: ContainerAttributes): Record<string, unknown> {
+  const container = dockerSchema.container!;
+  return Object.fromEntries(
+    Object.entries(attrs).filter(([key]) => {
+      const rule = container.attributes[key] ?? container.defaultRule;
+      return rule.update === "replace" && !rule.digest && !OWN_OR_RESOLVED.has(key);
+    }),
+  );
 }
 
 /**
@@ -355,7 +378,7 @@ function environmentOf(spec: ServiceSpec, byName: ReadonlyMap<string, ServiceSpe
     const target = byName.get(link.service);
     if (!target) continue;
     const ports = portsOf(target, opts.imageExposed?.[target.image ?? ""] ?? []);
-    Object.assign(env, linkEnvironment(link.alias, containerName(opts.project, target.name, 0), ports, target.environment));
+    Object.assign(env, linkEnvironment(link.alias, replicaName(target, 0, opts.project), ports, target.environment));
   }
   if (opts.etcdEndpoints?.length && spec.aliyun.addon.length > 0) {
     env.COMPOSE_PROJECT_NAME = opts.project;

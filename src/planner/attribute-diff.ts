@@ -51,7 +51,7 @@ export function diffAttributes(schema: ResourceSchema | undefined, desired: Attr
     if (rule.resolvedAtPlan && desired[key] === null) continue;
     if (sameValue(desired[key], recorded[key])) continue;
     if (rule.digest) digests.push(key);
-    else if (rule.update === "in-place") inPlace.push(key);
+    else if (rule.update === "in-place" && !(rule.replaceWhenUnset && (desired[key] ?? null) === null)) inPlace.push(key);
     else replace.push(key);
   }
   if (replace.length === 0 && inPlace.length === 0 && digests.length > 0) replace.push(...digests);

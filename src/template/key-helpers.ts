@@ -40,3 +40,8 @@ export function wholeNumber(text: string | undefined, min: number): number | nul
   const n = Number(text);
   return Number.isSafeInteger(n) && n >= min ? n : null;
 }
+
+/** Records in key order, so plans and hashes built from them do not depend on how the YAML was ordered. */
+export function sortedRecord<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

@@ -49,11 +49,19 @@ function readShortPort(ctx: LoadContext, item: YamlNode, loc: SourceLoc): PortMa
 
 const LONG_KEYS = new Set(["target", "published", "host_ip", "protocol", "mode", "name", "app_protocol"]);
 
-/** The long syntax: {target, published, host_ip, protocol}; mode/name/app_protocol mean nothing on one engine. */
+/**
+ * The long syntax: {target, published, host_ip, protocol}. name and app_protocol only label the
+ * port, and mode (host or ingress) only matters to swarm: on one engine every port is bound on
+ * the host, as docker compose binds it.
+ */
 function readLongPort(ctx: LoadContext, item: YAMLMap, loc: SourceLoc): PortMapping[] {
   const fields = new Map(mapEntries(ctx, item).map((e) => [e.key, e]));
   for (const entry of fields.values()) {
-    if (!LONG_KEYS.has(entry.key)) ctx.warn("W_UNKNOWN_KEY", `unknown key '${entry.key}' in a ports entry (ignored by Berth)`, entry.keyLoc);
+    if (!LONG_KEYS.has(entry.key)) ctx.error("E_UNSUPPORTED_KEY", `'${entry.key}' is not a key of a ports entry, and Berth does not support it`, entry.keyLoc);
+  }
+  const mode = fields.get("mode");
+  if (mode && !["host", "ingress"].includes(scalarText(mode.value) ?? "")) {
+    ctx.error("E_PORT", `mode must be host or ingress, got ${describe(mode.value)}`, mode.valueLoc);
   }
   const field = (key: string) => {
     const entry = fields.get(key);

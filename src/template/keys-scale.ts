@@ -1,5 +1,6 @@
 import { isMap } from "yaml";
 import { wholeNumber } from "./key-helpers.js";
+import { readDeployKey } from "./keys-deploy.js";
 import type { KeyReader } from "./service-draft.js";
 import { describe, mapEntries, scalarText } from "./yaml-nodes.js";
 
@@ -10,16 +11,16 @@ export const readScale: KeyReader = (input, draft) => {
   else draft.scales.push({ setting: "scale", value: scale, loc: input.valueLoc });
 };
 
-/** `deploy:` only replicas means something on one engine; the rest is swarm's and is ignored with a warning. */
+/** `deploy:` replicas here; resources, restart_policy and the swarm-only rest in keys-deploy.ts. */
 export const readDeploy: KeyReader = (input, draft) => {
   const { ctx, value } = input;
   if (!isMap(value)) {
-    ctx.error("E_TYPE", `deploy must be a map (Berth reads deploy.replicas), got ${describe(value)}`, input.valueLoc);
+    ctx.error("E_TYPE", `deploy must be a map (replicas, resources, restart_policy), got ${describe(value)}`, input.valueLoc);
     return;
   }
   for (const entry of mapEntries(ctx, value)) {
     if (entry.key !== "replicas") {
-      ctx.warn("W_IGNORED", `deploy.${entry.key} is not used by Berth (ignored): only deploy.replicas is`, entry.keyLoc);
+      readDeployKey(ctx, entry, draft, input.service);
       continue;
     }
     const replicas = wholeNumber(scalarText(entry.value), 0);

@@ -34,11 +34,10 @@ export const readRestart: KeyReader = (input, draft) => {
   else input.ctx.error("E_RESTART", `restart must be no, always, on-failure[:N] or unless-stopped, got '${restart}'`, input.valueLoc);
 };
 
-export const readContainerName: KeyReader = (input) => {
-  readText(input);
-  input.ctx.warn(
-    "W_IGNORED",
-    "container_name is ignored: Berth names containers itself (<project>_<service>_<n>) so replicas and projects never collide",
-    input.keyLoc,
-  );
+/** container_name: Docker's own name rule; one replica only (checked once the scale is known). */
+export const readContainerName: KeyReader = (input, draft) => {
+  const name = readText(input);
+  if (name === null) return;
+  if (/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) draft.spec.containerName = name;
+  else input.ctx.error("E_CONTAINER_NAME", `container_name must be a Docker container name ([a-zA-Z0-9][a-zA-Z0-9_.-]+), got '${name}'`, input.valueLoc);
 };

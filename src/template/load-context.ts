@@ -1,6 +1,7 @@
 import { isAlias, isScalar, type Alias, type Document, type Node } from "yaml";
 import type { Diagnostic, SourceLoc } from "../core/errors.js";
 import type { SourceText } from "./source-text.js";
+import type { ProfileSelection } from "./profiles.js";
 
 /** A YAML node after alias resolution; null where the YAML holds nothing at all. */
 export type YamlNode = Exclude<Node, Alias> | null;
@@ -13,6 +14,8 @@ export interface LoadSettings {
   dir: string;
   /** Directory of the template as given, for showing env_file paths relative like the template's. */
   shownDir: string;
+  /** Which services run (profiles.ts). */
+  selection: ProfileSelection;
 }
 
 /**

@@ -8,6 +8,7 @@ import { interpolateDocument } from "./interpolate-document.js";
 import { LoadContext, type LoadSettings } from "./load-context.js";
 import { checkAcrossServices } from "./semantic-checks.js";
 import { readService } from "./service.js";
+import { activeServices } from "./profiles.js";
 import { SourceText } from "./source-text.js";
 import { readTopLevel } from "./top-level.js";
 import { checkVolumeReferences } from "./top-level-volumes.js";
@@ -29,7 +30,8 @@ export async function loadTemplate(file: string, opts: LoadOptions): Promise<Tem
   const shownDir = path.dirname(file);
   const dir = path.resolve(shownDir);
   const dotenv = loadDotenvBeside(dir, shownDir);
-  const settings: LoadSettings = { env: { ...dotenv.values, ...definedOnly(opts.env) }, domain: opts.domain, dir, shownDir };
+  const selection = { profiles: opts.profiles ?? [], services: opts.services ?? [] };
+  const settings: LoadSettings = { env: { ...dotenv.values, ...definedOnly(opts.env) }, domain: opts.domain, dir, shownDir, selection };
 
   const source = new SourceText(file, text);
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
@@ -52,12 +54,25 @@ function readTemplate(ctx: LoadContext): Omit<Template, "warnings"> | null {
   const top = readTopLevel(ctx, ctx.resolve(ctx.doc.contents));
   if (!top) return null;
   const drafts = top.services.map((s) => readService(ctx, s.name, s.nameLoc, s.value));
-  checkAcrossServices(ctx, drafts);
-  checkVolumeReferences(ctx, drafts, top.volumes, top.format);
-  checkNetworkReferences(ctx, drafts, top.networks);
-  checkFileReferences(ctx, drafts, top.files);
-  const services = drafts.map((d) => d.spec).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { file: ctx.source.file, dir: ctx.settings.dir, name: top.name, services, volumes: top.volumes, networks: top.networks, files: top.files, format: top.format, hash: templateHash(ctx) };
+  const active = activeServices(ctx, drafts, ctx.settings.selection);
+  checkAcrossServices(ctx, drafts, active);
+  checkVolumeReferences(ctx, active, top.volumes, top.format);
+  checkNetworkReferences(ctx, active, top.networks);
+  checkFileReferences(ctx, active, top.files);
+  const services = active.map((d) => d.spec).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const inactiveServices = drafts.filter((d) => !active.includes(d)).map((d) => d.spec.name).sort();
+  return {
+    file: ctx.source.file,
+    dir: ctx.settings.dir,
+    name: top.name,
+    services,
+    inactiveServices,
+    volumes: top.volumes,
+    networks: top.networks,
+    files: top.files,
+    format: top.format,
+    hash: templateHash(ctx),
+  };
 }
 
 /** yaml accepts an alias to an anchor that does not exist; compose does not, and nor do we. */

@@ -3,12 +3,26 @@ import type { LoadContext } from "./load-context.js";
 import type { ServiceDraft } from "./service-draft.js";
 
 /**
- * Checks that need every service at once: references to services that exist, and host
- * ports nobody else has claimed. (Dependency cycles are the model's to find: it builds the graph.)
+ * Checks that need every service at once: references to services that exist (in the whole
+ * file), and host ports and container names nobody else has claimed (among the services that
+ * run: two profiles may well offer the same port). Dependency cycles are the model's to find.
  */
-export function checkAcrossServices(ctx: LoadContext, drafts: ServiceDraft[]): void {
+export function checkAcrossServices(ctx: LoadContext, drafts: ServiceDraft[], active: ServiceDraft[]): void {
   checkReferences(ctx, drafts);
-  checkHostPorts(ctx, drafts);
+  checkHostPorts(ctx, active);
+  checkContainerNames(ctx, active);
+}
+
+/** One Docker name, one container: two services may not both claim it. */
+function checkContainerNames(ctx: LoadContext, drafts: ServiceDraft[]): void {
+  const claimed = new Map<string, ServiceDraft>();
+  for (const draft of drafts) {
+    const name = draft.spec.containerName;
+    if (name === null) continue;
+    const earlier = claimed.get(name);
+    if (!earlier) claimed.set(name, draft);
+    else ctx.error("E_CONTAINER_NAME", `container_name '${name}' is already the name of service '${earlier.spec.name}' (line ${earlier.spec.keyLocs.container_name.line})`, draft.spec.keyLocs.container_name);
+  }
 }
 
 function checkReferences(ctx: LoadContext, drafts: ServiceDraft[]): void {

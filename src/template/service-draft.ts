@@ -32,11 +32,25 @@ export interface ServiceDraft {
   portLocs: SourceLoc[];
   /** Where each entry of spec.volumes was written. */
   volumeLocs: SourceLoc[];
+  /** Limits and restart policies, from the service's own keys and from deploy:, settled once all are read. */
+  overlaps: SettingSource[];
+}
+
+/** One value for a setting that two keys may give (mem_limit and deploy.resources.limits.memory). */
+export interface SettingSource {
+  /** The setting it fills: a ContainerSettings key, or "restart". */
+  setting: string;
+  /** The key it was written as, for messages. */
+  writtenAs: string;
+  value: number | string;
+  loc: SourceLoc;
 }
 
 /** What a key reader gets: the key's name and place, and its (alias-resolved) value. */
 export interface KeyInput {
   ctx: LoadContext;
+  /** The service being read, for messages. */
+  service: string;
   key: string;
   keyLoc: SourceLoc;
   value: YamlNode;
@@ -87,6 +101,9 @@ export function newDraft(name: string, loc: SourceLoc): ServiceDraft {
       workingDir: null,
       user: null,
       aliyun: defaultAliyun(),
+      containerName: null,
+      profiles: [],
+      settings: {},
       keyLocs: {},
     },
     envFromFiles: {},
@@ -96,5 +113,6 @@ export function newDraft(name: string, loc: SourceLoc): ServiceDraft {
     references: [],
     portLocs: [],
     volumeLocs: [],
+    overlaps: [],
   };
 }

@@ -13,13 +13,18 @@ import { readContainerName, readHostname, readImage, readRestart, readUser, read
 import { readVolumes } from "./keys-volumes.js";
 import { readNetworkMode, readNetworks } from "./keys-networks.js";
 import { fileReader } from "./keys-files.js";
+import { NO_EFFECT_SERVICE_KEYS, isExtension, refuseServiceKey, warnNoEffect } from "./compose-keys.js";
 import type { LoadContext, YamlNode } from "./load-context.js";
 import { settleScale } from "./scale.js";
+import { settleSettings } from "./settle-settings.js";
+import { readProfiles } from "./profiles.js";
+import { CONTAINER_KEY_READERS } from "./keys-container.js";
 import { newDraft, type KeyReader, type ServiceDraft } from "./service-draft.js";
 import { describe, mapEntries } from "./yaml-nodes.js";
+import { sortedRecord } from "./key-helpers.js";
 
-/** Every service key Berth reads. Anything else is warned about and ignored. */
-const KEY_READERS: Record<string, KeyReader> = {
+/** Every service key Berth reads. Anything else is refused (compose-keys.ts), except the few that change nothing. */
+export const KEY_READERS: Record<string, KeyReader> = {
   image: readImage,
   build: readBuild,
   pull_policy: readPullPolicy,
@@ -46,6 +51,8 @@ const KEY_READERS: Record<string, KeyReader> = {
   network_mode: readNetworkMode,
   secrets: fileReader("secret"),
   configs: fileReader("config"),
+  profiles: readProfiles,
+  ...CONTAINER_KEY_READERS,
 };
 
 const SERVICE_NAME = /^[a-zA-Z0-9._-]+$/;
@@ -63,8 +70,9 @@ export function readService(ctx: LoadContext, name: string, nameLoc: SourceLoc, 
   for (const entry of mapEntries(ctx, value)) {
     draft.spec.keyLocs[entry.key] = entry.keyLoc;
     const reader = KEY_READERS[entry.key];
-    if (reader) reader({ ctx, key: entry.key, keyLoc: entry.keyLoc, value: entry.value, valueLoc: entry.valueLoc }, draft);
-    else if (!entry.key.startsWith("x-")) ctx.warn("W_UNKNOWN_KEY", `unknown key '${entry.key}' in service '${name}' (ignored by Berth)`, entry.keyLoc);
+    if (reader) reader({ ctx, service: name, key: entry.key, keyLoc: entry.keyLoc, value: entry.value, valueLoc: entry.valueLoc }, draft);
+    else if (entry.key in NO_EFFECT_SERVICE_KEYS) warnNoEffect(ctx, name, entry);
+    else if (!isExtension(entry.key)) refuseServiceKey(ctx, name, entry);
   }
   finishService(ctx, draft);
   return draft;
@@ -78,16 +86,17 @@ function finishService(ctx: LoadContext, draft: ServiceDraft): void {
   spec.labels = sortedRecord(spec.labels);
   readAliyunLabels(ctx, draft);
   settleScale(ctx, draft);
-  // A written but bad image/build was already reported where it was written.
-  if (!("image" in spec.keyLocs) && !("build" in spec.keyLocs)) {
+  settleSettings(ctx, draft);
+  if (spec.containerName !== null && spec.aliyun.scale > 1) {
+    // As compose: one name cannot be given to several containers.
+    ctx.error("E_CONTAINER_NAME", `container_name '${spec.containerName}' names one container, but service '${spec.name}' has scale ${spec.aliyun.scale}`, spec.keyLocs.container_name);
+  }
+  // A written but bad image/build was already reported where it was written; a refused
+  // `extends:` is the reason there is none, and saying so once is enough.
+  if (!("image" in spec.keyLocs) && !("build" in spec.keyLocs) && !("extends" in spec.keyLocs)) {
     ctx.error("E_NO_IMAGE", `service '${spec.name}' needs an image or a build to run`, spec.loc);
   }
   checkPullPolicy(ctx, draft);
-}
-
-/** Records in key order, so plans and hashes built from them do not depend on how the YAML was ordered. */
-function sortedRecord(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** pull_policy: build needs something to build; always with a build would pull over what Berth builds. */

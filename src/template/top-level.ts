@@ -1,11 +1,12 @@
 import { isMap } from "yaml";
 import type { SourceLoc } from "../core/errors.js";
 import type { LoadContext, YamlNode } from "./load-context.js";
-import { readVolumeDecls } from "./top-level-volumes.js";
-import { readNetworkDecls } from "./top-level-networks.js";
-import { readFileDecls } from "./top-level-files.js";
-import type { FileDecl, NetworkDecl, VolumeDecl } from "./types.js";
 import { describe, isNullNode, mapEntries, scalarText, type MapEntry } from "./yaml-nodes.js";
+import { isExtension, refuseTopLevelKey } from "./compose-keys.js";
+import { readFileDecls } from "./top-level-files.js";
+import { readNetworkDecls } from "./top-level-networks.js";
+import { readVolumeDecls } from "./top-level-volumes.js";
+import type { FileDecl, NetworkDecl, VolumeDecl } from "./types.js";
 
 /** A service as found at the top of the template, not yet read. */
 export interface ServiceEntry {
@@ -38,9 +39,12 @@ export function readTopLevel(ctx: LoadContext, root: YamlNode): TopLevel | null 
     return null;
   }
   const entries = mapEntries(ctx, root);
-  const isServicesFormat = entries.some((e) => e.key === "services" || e.key === "version");
+  // `include:` exists only in the later format: a file holding just that is not a v1 service called include.
+  const isServicesFormat = entries.some((e) => e.key === "services" || e.key === "version" || e.key === "include");
   const top = isServicesFormat ? readServicesFormat(ctx, entries) : { name: null, services: entries.filter((e) => !e.key.startsWith("x-")).map(toService), volumes: [], networks: [], files: [], format: "v1" as const };
-  if (top?.services.length === 0) ctx.error("E_NO_SERVICES", "the template defines no services", ctx.loc(root));
+  // Services refused along with an `include:` would only repeat the refusal.
+  const includes = entries.some((e) => e.key === "include");
+  if (top?.services.length === 0 && !includes) ctx.error("E_NO_SERVICES", "the template defines no services", ctx.loc(root));
   return top;
 }
 
@@ -48,23 +52,43 @@ function toService(entry: MapEntry): ServiceEntry {
   return { name: entry.key, nameLoc: entry.keyLoc, value: entry.value };
 }
 
+type TopLevelReader = (ctx: LoadContext, entry: MapEntry, top: TopLevel) => "invalid" | void;
+
+/** Every top-level key Berth reads; anything else is refused (compose-keys.ts), `x-*` aside. */
+export const TOP_LEVEL_READERS: Record<string, TopLevelReader> = {
+  services: (ctx, entry, top) => {
+    const services = readServicesMap(ctx, entry);
+    top.services = services ?? [];
+    return services === null ? "invalid" : undefined;
+  },
+  name: (ctx, entry, top) => {
+    top.name = readName(ctx, entry);
+  },
+  version: (ctx, entry) => readVersion(ctx, entry),
+  volumes: (ctx, entry, top) => {
+    top.volumes = readVolumeDecls(ctx, entry);
+  },
+  networks: (ctx, entry, top) => {
+    top.networks = readNetworkDecls(ctx, entry);
+  },
+  secrets: (ctx, entry, top) => {
+    top.files.push(...readFileDecls(ctx, "secret", entry));
+  },
+  configs: (ctx, entry, top) => {
+    top.files.push(...readFileDecls(ctx, "config", entry));
+  },
+};
+
 /** null when `services:` itself is wrong (already reported). */
 function readServicesFormat(ctx: LoadContext, entries: MapEntry[]): TopLevel | null {
   const top: TopLevel = { name: null, services: [], volumes: [], networks: [], files: [], format: "services" };
   let servicesValid = true;
-  if (!entries.some((e) => e.key === "services")) ctx.error("E_TYPE", "a template with version: needs a services: map", entries[0].keyLoc);
+  if (!entries.some((e) => e.key === "services" || e.key === "include")) ctx.error("E_TYPE", "a template with version: needs a services: map", entries[0].keyLoc);
   for (const entry of entries) {
-    if (entry.key === "services") {
-      const services = readServicesMap(ctx, entry);
-      servicesValid = services !== null;
-      top.services = services ?? [];
-    }
-    else if (entry.key === "name") top.name = readName(ctx, entry);
-    else if (entry.key === "version") readVersion(ctx, entry);
-    else if (entry.key === "volumes") top.volumes = readVolumeDecls(ctx, entry);
-    else if (entry.key === "networks") top.networks = readNetworkDecls(ctx, entry);
-    else if (entry.key === "secrets" || entry.key === "configs") top.files.push(...readFileDecls(ctx, entry.key === "secrets" ? "secret" : "config", entry));
-    else if (!entry.key.startsWith("x-")) ctx.warn("W_UNKNOWN_KEY", `unknown top-level key '${entry.key}' (ignored by Berth)`, entry.keyLoc);
+    const reader = TOP_LEVEL_READERS[entry.key];
+    if (reader) {
+      if (reader(ctx, entry, top) === "invalid") servicesValid = false;
+    } else if (!isExtension(entry.key)) refuseTopLevelKey(ctx, entry);
   }
   return servicesValid ? top : null;
 }

@@ -8,7 +8,7 @@ export interface Template {
   dir: string;
   /** Top-level `name:` if present. */
   name: string | null;
-  /** Services sorted by name. */
+  /** Active services (profiles applied), sorted by name. */
   services: ServiceSpec[];
   /** Top-level `networks:` declarations, sorted by key. */
   networks: NetworkDecl[];
@@ -18,6 +18,8 @@ export interface Template {
   volumes: VolumeDecl[];
   /** v1: services at the top (the article's format); services: the later format with `services:`. */
   format: "v1" | "services";
+  /** Services left out because none of their profiles is enabled, sorted. */
+  inactiveServices: string[];
   warnings: Diagnostic[];
   /** sha256 of the template text (and env files it read): saved plans check it. */
   hash: string;
@@ -235,8 +237,79 @@ export interface ServiceSpec {
   workingDir: string | null;
   user: string | null;
   aliyun: AliyunSpec;
+  /** container_name: the Docker name of the one replica (refused with more than one). */
+  containerName: string | null;
+  /** Compose profiles the service belongs to; none: always active. */
+  profiles: string[];
+  /** Engine settings (keys-container.ts), by compose key; a key left unset is absent. */
+  settings: ContainerSettings;
   /** Where each key of the service was written: semantic errors point here ("links", "ports", "labels.aliyun.scale"). */
   keyLocs: Record<string, SourceLoc>;
+}
+
+export interface Ulimit {
+  soft: number;
+  hard: number;
+}
+
+export interface LoggingSpec {
+  driver: string | null;
+  options: Record<string, string>;
+}
+
+/**
+ * Container settings as the engine takes them, named by their compose key so plans read like
+ * the template. Sizes are bytes, durations seconds, cpus a fraction of CPUs.
+ */
+export interface ContainerSettings {
+  init?: boolean;
+  privileged?: boolean;
+  read_only?: boolean;
+  tty?: boolean;
+  stdin_open?: boolean;
+  stop_signal?: string;
+  stop_grace_period?: number;
+  domainname?: string;
+  runtime?: string;
+  cgroup_parent?: string;
+  platform?: string;
+  pid?: string;
+  ipc?: string;
+  cap_add?: string[];
+  cap_drop?: string[];
+  security_opt?: string[];
+  dns?: string[];
+  dns_search?: string[];
+  dns_opt?: string[];
+  group_add?: string[];
+  /** "/path" → mount options ("" for none). */
+  tmpfs?: Record<string, string>;
+  /** "host:container:permissions", permissions defaulted to rwm. */
+  devices?: string[];
+  sysctls?: Record<string, string>;
+  ulimits?: Record<string, Ulimit>;
+  storage_opt?: Record<string, string>;
+  logging?: LoggingSpec;
+  shm_size?: number;
+  oom_score_adj?: number;
+  mem_limit?: number;
+  mem_reservation?: number;
+  /** -1: unlimited swap. */
+  memswap_limit?: number;
+  cpus?: number;
+  cpu_shares?: number;
+  /** -1: unlimited. */
+  pids_limit?: number;
+  uts?: string;
+  userns_mode?: string;
+  cgroup?: string;
+  cpuset?: string;
+  cpu_period?: number;
+  cpu_quota?: number;
+  oom_kill_disable?: boolean;
+  mem_swappiness?: number;
+  device_cgroup_rules?: string[];
+  mac_address?: string;
 }
 
 export interface LoadOptions {
@@ -244,4 +317,8 @@ export interface LoadOptions {
   env: Record<string, string | undefined>;
   /** Default domain for bare virtual hosts. */
   domain: string;
+  /** Enabled compose profiles ("*": all); services with other profiles are left out. */
+  profiles?: readonly string[];
+  /** Services targeted by name, active whatever their profiles. */
+  services?: readonly string[];
 }

@@ -161,7 +161,8 @@ async function projectOf(flags: GlobalFlags): Promise<string> {
   let raw = flags.project ?? process.env.COMPOSE_PROJECT_NAME;
   if (raw === undefined) {
     const file = findTemplate(process.cwd(), flags.file);
-    const template = await loadTemplate(file, { env: process.env, domain: resolveSettings(flags, process.env).domain });
+    const settings = resolveSettings(flags, process.env);
+    const template = await loadTemplate(file, { env: process.env, domain: settings.domain, profiles: settings.profiles });
     raw = template.name ?? path.basename(template.dir);
   }
   const project = normalizeProjectName(raw);

@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import type { Output } from "../output.js";
+import { collect } from "../exit.js";
 import { registerPlanCommands } from "./plan.js";
 import { registerApplyCommands } from "./apply.js";
 import { registerShowCommands } from "./show.js";
@@ -15,6 +16,7 @@ export function withProjectFlags(cmd: Command): Command {
     .option("--publish-address <ip>", "address ports are published on (BERTH_PUBLISH_ADDRESS, default 127.0.0.1)")
     .option("--router-listen <addr>", "router listen address host:port (BERTH_ROUTER_LISTEN)")
     .option("--etcd <endpoints>", "etcd endpoints, comma-separated (BERTH_ETCD_ENDPOINTS, ETCD_NODES)")
+    .option("--profile <name>", "enable a compose profile (repeatable; COMPOSE_PROFILES; '*' enables all)", collect, [])
     .addOption(new Option("--no-tui", "plain text even on a terminal"));
 }
 

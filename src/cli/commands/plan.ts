@@ -25,7 +25,9 @@ export function registerPlanCommands(program: Command, output: Output): void {
       const ws = await openWorkspace(flags, output);
       try {
         for (const w of ws.warnings) output.err(formatDiagnostic(w));
-        output.out(`The template ${ws.template.file} is valid: ${ws.template.services.length} services, ${ws.desired.length} resources.`);
+        const inactive = ws.template.inactiveServices;
+        const profileNote = inactive.length ? ` (not active, their profiles are not enabled: ${inactive.join(", ")})` : "";
+        output.out(`The template ${ws.template.file} is valid: ${ws.template.services.length} services${profileNote}, ${ws.desired.length} resources.`);
       } finally {
         await ws.close();
       }

@@ -33,12 +33,13 @@ const TOKENS = [
 const yamlish = fc.array(fc.oneof(fc.constantFrom(...TOKENS), fc.string({ maxLength: 6 })), { maxLength: 40 }).map((parts) => parts.join(""));
 
 const KEYS = ["image", "build", "command", "entrypoint", "environment", "env_file", "expose", "ports", "links", "extra_hosts", "labels", "restart",
-  "volumes", "depends_on", "healthcheck", "hostname", "working_dir", "user", "container_name", "scale", "deploy", "networks", "bogus"];
+  "volumes", "depends_on", "healthcheck", "hostname", "working_dir", "user", "container_name", "scale", "deploy", "networks", "bogus",
+  "ulimits", "sysctls", "tmpfs", "devices", "mem_limit", "memswap_limit", "cpus", "logging", "profiles", "cap_add", "stop_grace_period", "extends"];
 const scalar = fc.oneof(fc.constantFrom(...TOKENS.filter((t) => !t.includes("\n"))), fc.integer({ min: -5, max: 70000 }).map(String), fc.string({ maxLength: 8 }));
 const value = fc.oneof(
   scalar.map((s) => JSON.stringify(s)),
   fc.array(scalar, { maxLength: 3 }).map((items) => `[${items.map((s) => JSON.stringify(s)).join(", ")}]`),
-  fc.dictionary(fc.constantFrom("aliyun.scale", "aliyun.routing.port_80", "target", "published", "test", "replicas", "a"), scalar, { maxKeys: 3 })
+  fc.dictionary(fc.constantFrom("aliyun.scale", "aliyun.routing.port_80", "target", "published", "test", "replicas", "a", "soft", "hard", "nofile", "driver", "resources", "restart_policy", "source"), scalar, { maxKeys: 3 })
     .map((d) => JSON.stringify(d)),
 );
 const service = fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 5 })

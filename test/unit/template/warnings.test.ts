@@ -2,13 +2,6 @@ import { describe, expect, it } from "vitest";
 import { load, warningsOf } from "./helpers.js";
 
 describe("warnings: the template loads, and the user hears what Berth ignores", () => {
-  it("unknown service keys, at their line:col", async () => {
-    expect(await warningsOf("web:\n  image: a\n  mem_limit: 1g\n  cpu_shares: 512\n")).toEqual([
-      "docker-compose.yml:3:3: unknown key 'mem_limit' in service 'web' (ignored by Berth)",
-      "docker-compose.yml:4:3: unknown key 'cpu_shares' in service 'web' (ignored by Berth)",
-    ]);
-  });
-
   it("aliyun labels Berth does not implement, map and list form", async () => {
     expect(
       await warningsOf("web:\n  image: a\n  labels:\n    aliyun.lb.port_80: 'tcp://slb:80'\n    aliyun.auto_scaling.max_cpu: 70\nworker:\n  image: b\n  labels:\n    - aliyun.latest_image=true\n"),
@@ -25,29 +18,31 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
     expect(template.warnings.map((w) => w.code)).toEqual(["W_NOT_IMPLEMENTED"]);
   });
 
-  it("container_name, networks, deploy options, healthcheck options", async () => {
+  it("networks: [default] and build and healthcheck options are read; swarm-only deploy options are said to do nothing", async () => {
     const yaml = [
       "services:",
       "  web:",
       "    image: a",
-      "    container_name: my-web",
+      "    networks: [default]",
+      "    x-spacer: keep the line numbers",
       "    deploy:",
       "      replicas: 2",
-      "      resources: {}",
+      "      placement: {constraints: [node.role == manager]}",
       "    healthcheck:",
       "      test: ['CMD', 'true']",
       "      start_interval: 1s",
-      "      start_every: 1s",
+      "  app:",
+      "    build:",
+      "      context: ./app",
+      "      target: prod",
       "",
     ].join("\n");
     expect(await warningsOf(yaml)).toEqual([
-      "docker-compose.yml:4:5: container_name is ignored: Berth names containers itself (<project>_<service>_<n>) so replicas and projects never collide",
-      "docker-compose.yml:7:7: deploy.resources is not used by Berth (ignored): only deploy.replicas is",
-      "docker-compose.yml:11:7: healthcheck.start_every is not used by Berth (ignored)",
+      "docker-compose.yml:8:7: deploy.placement applies to swarm services only; on one engine it has no effect (docker compose ignores it too)",
     ]);
   });
 
-  it("top-level networks and volumes with options, unknown top-level keys; x- extensions are silent", async () => {
+  it("top-level volumes with options (resources now), an empty networks.default and x- extensions are silent", async () => {
     const yaml = [
       "version: '3.8'",
       "x-defaults: &defaults",
@@ -59,20 +54,13 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
       "    x-note: hello",
       "networks:",
       "  default:",
-      "  front:",
-      "    driver: overlay",
       "volumes:",
       "  data: {}",
       "  logs:",
       "    driver: local",
-      "models:",
-      "  llm:",
-      "    model: ai/smollm2",
       "",
     ].join("\n");
-    expect(await warningsOf(yaml)).toEqual([
-      "docker-compose.yml:17:1: unknown top-level key 'models' (ignored by Berth)",
-    ]);
+    expect(await warningsOf(yaml)).toEqual([]);
   });
 
   it("aliyun.global: one machine runs one container", async () => {
@@ -84,12 +72,6 @@ describe("warnings: the template loads, and the user hears what Berth ignores", 
   it("probe timings without a probe", async () => {
     expect(await warningsOf("web:\n  image: a\n  labels:\n    aliyun.probe.timeout_seconds: 5\n")).toEqual([
       "docker-compose.yml:4:5: aliyun.probe timings have no effect without aliyun.probe.url or aliyun.probe.cmd",
-    ]);
-  });
-
-  it("unknown keys in a long-form port", async () => {
-    expect(await warningsOf("web:\n  image: a\n  ports:\n    - target: 80\n      mode: host\n      color: blue\n")).toEqual([
-      "docker-compose.yml:6:7: unknown key 'color' in a ports entry (ignored by Berth)",
     ]);
   });
 

@@ -1,0 +1,60 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { expectGolden } from "../golden.js";
+import { errorsOf, load, warningsOf } from "./helpers.js";
+
+const golden = (name: string) => path.join(path.dirname(fileURLToPath(import.meta.url)), "golden", name);
+
+/** Keys that change what runs and that Berth does not implement are refused, all at once, at file:line:col. */
+describe("unsupported compose keys are refused, never ignored", () => {
+  it("every refused service and top-level key, each at its place, in one report", async () => {
+    const yaml = [
+      "services:",
+      "  web:",
+      "    image: a",
+      "    volumes_from: [db]",
+      "    cpu_count: 2",
+      "    colour: blue",
+      "  db:",
+      "    extends:",
+      "      file: common.yml",
+      "      service: db",
+      "flavour: vanilla",
+      "models:",
+      "  llm: {model: ai/smollm2}",
+      "",
+    ].join("\n");
+    expectGolden(golden("unsupported-keys.txt"), (await errorsOf(yaml)).join("\n") + "\n");
+  });
+
+  it("extends: names extends, not a missing image", async () => {
+    expect(await errorsOf("services:\n  db:\n    extends: base\n")).toEqual([
+      "docker-compose.yml:3:5: service 'db': 'extends' is not supported by Berth: Berth does not merge services from other services or files; copy the settings, or use a YAML anchor and `<<:`",
+    ]);
+  });
+
+  it("a file holding only include: is refused naming include, not read as a service called include", async () => {
+    expect(await errorsOf("include:\n  - other.yml\n")).toEqual([
+      "docker-compose.yml:1:1: top-level 'include' is not supported by Berth: Berth reads one template file; merge the included files into it",
+    ]);
+  });
+
+  it("unknown keys in a long-form port are refused; mode is host or ingress", async () => {
+    expect(await errorsOf("web:\n  image: a\n  ports:\n    - target: 80\n      mode: host\n      color: blue\n    - target: 81\n      mode: fast\n")).toEqual([
+      "docker-compose.yml:6:7: 'color' is not a key of a ports entry, and Berth does not support it",
+      "docker-compose.yml:8:13: mode must be host or ingress, got 'fast'",
+    ]);
+  });
+
+  it("networks that ask only for the default network are accepted", async () => {
+    const yaml = "services:\n  a:\n    image: a\n    networks: [default]\n  b:\n    image: b\n    networks:\n      default: {}\nnetworks:\n  default:\n";
+    expect((await load(yaml)).services.map((s) => s.name)).toEqual(["a", "b"]);
+  });
+
+  it("keys that change nothing a container runs with load with a warning; x- keys are silent", async () => {
+    expect(await warningsOf("services:\n  a:\n    image: a\n    attach: false\n    x-note: hi\n")).toEqual([
+      "docker-compose.yml:4:5: service 'a': attach has no effect in Berth: Berth never attaches to container output",
+    ]);
+  });
+});
