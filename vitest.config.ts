@@ -22,6 +22,17 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        test: {
+          // Not part of `npm test`: `npm run reliability` (kill -9, engine faults, full disk,
+          // corrupt state, secrets sweep) runs after it in CI and takes minutes.
+          name: "reliability",
+          include: ["test/reliability/**/*.test.ts"],
+          fileParallelism: false,
+          testTimeout: 900_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });
