@@ -1,4 +1,5 @@
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { link, mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -52,10 +53,7 @@ export class LocalStateBackend implements StateBackend {
             `(someone else changed it meanwhile); run the plan again`,
         );
       }
-      if (currentText !== null) {
-        await writeFileAtomic(this.backupPath, currentText, { mode: FILE_MODE, fsync: true });
-      }
-      await writeFileAtomic(this.path, serializeState(next), { mode: FILE_MODE, fsync: true });
+      await this.replaceKeepingBackup(serializeState(next), currentText !== null, expectedSerial);
     } finally {
       await releaseWriteLock();
     }
@@ -69,7 +67,7 @@ export class LocalStateBackend implements StateBackend {
       await writeFileAtomic(this.holderPath, `${JSON.stringify(holder, null, 2)}\n`, { mode: FILE_MODE, fsync: true });
     } catch (e) {
       await releaseLock();
-      throw e;
+      throw new UserError("E_STATE_WRITE", `could not write the lock holder file ${this.holderPath}: ${ioReason(e)}; nothing was changed`);
     }
     let released = false;
     return {
@@ -81,6 +79,47 @@ export class LocalStateBackend implements StateBackend {
         await releaseLock();
       },
     };
+  }
+
+  /**
+   * The new state is written in full to a temporary file first (fsync), so a failure there
+   * (a full disk) leaves the state and its backup exactly as they were. Only then does the
+   * current file become the backup (a hard link: no bytes copied, so no room needed) and the
+   * new one take its place (rename). At no moment is there no state file.
+   */
+  private async replaceKeepingBackup(text: string, hasCurrent: boolean, currentSerial: number): Promise<void> {
+    const staged = temporaryName(this.path);
+    const stagedBackup = temporaryName(this.backupPath);
+    try {
+      await writeDurably(staged, text);
+      if (hasCurrent) await this.linkBackup(stagedBackup);
+      await rename(staged, this.path);
+      await syncDirectory(dirname(this.path));
+    } catch (e) {
+      await rm(staged, { force: true });
+      await rm(stagedBackup, { force: true });
+      throw this.writeFailed(e, currentSerial);
+    }
+  }
+
+  private async linkBackup(stagedBackup: string): Promise<void> {
+    try {
+      await link(this.path, stagedBackup);
+    } catch (e) {
+      // A file system without hard links: copy the bytes instead.
+      if (!["EPERM", "ENOTSUP", "EOPNOTSUPP", "EXDEV", "ENOSYS"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
+      await writeDurably(stagedBackup, await readFile(this.path, "utf8"));
+    }
+    await rename(stagedBackup, this.backupPath);
+  }
+
+  private writeFailed(e: unknown, currentSerial: number): UserError {
+    return new UserError(
+      "E_STATE_WRITE",
+      `could not save the state to ${this.path}: ${ioReason(e)}. It still holds serial ${currentSerial}, ` +
+        `and ${this.backupPath} the state before it; what was applied since is not recorded, ` +
+        `and the next apply finds it on the engines`,
+    );
   }
 
   private parse(text: string): StateFile {
@@ -166,6 +205,44 @@ export class LocalStateBackend implements StateBackend {
         : `pid ${holder.pid} on host ${holder.host} (${JSON.stringify(holder.command)}) since ${holder.since}`;
     return new UserError("E_STATE_LOCKED", `state is locked by ${who}; if no such process runs, remove ${lockDir}`);
   }
+}
+
+function temporaryName(path: string): string {
+  return `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+}
+
+/** Writes a new file (mode 0600) and fsyncs it before returning. */
+async function writeDurably(path: string, text: string): Promise<void> {
+  const handle = await open(path, "wx", FILE_MODE);
+  try {
+    await handle.writeFile(text, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A rename is durable once its directory is synced (not every file system allows it). */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, "r");
+    await handle.sync();
+  } catch {
+    // best effort: the data itself was synced before the rename
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** "no space left on device (ENOSPC)" rather than Node's "ENOSPC: no space left on device, write". */
+function ioReason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.code === "string" && typeof err.message === "string") {
+    const text = err.message.replace(/^[A-Z]+: /, "").replace(/, (open|write|rename|link|fsync|close)\b.*$/, "");
+    return `${text} (${err.code})`;
+  }
+  return String(e);
 }
 
 async function readTextOrNull(path: string): Promise<string | null> {

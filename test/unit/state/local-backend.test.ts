@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -83,6 +83,19 @@ describe("LocalStateBackend", () => {
 
     expect(await readFile(`${path}.backup`, "utf8")).toBe(firstText);
     expect((await backend.read())?.serial).toBe(2);
+  });
+
+  it("swaps the backup by a hard link and leaves no temporary file behind", async () => {
+    const first = nextState(null, "shop", [network]);
+    await backend.write(first, 0);
+    const second = nextState(first, "shop", [network, web0]);
+    await backend.write(second, 1);
+    const secondText = await readFile(path, "utf8");
+    await backend.write(nextState(second, "shop", [network]), 2);
+
+    expect(await readFile(`${path}.backup`, "utf8")).toBe(secondText);
+    expect(await modeOf(`${path}.backup`)).toBe(0o600);
+    expect((await readdir(join(dir, ".berth"))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
   it("reports a corrupt file with E_STATE_CORRUPT, naming the file and its backup", async () => {
