@@ -248,6 +248,9 @@ export class DockerProvider implements Provider {
     }
     ctx.log(`stopping ${before.name}`);
     await stopAndRemove(this.docker, before.container_id ?? before.name, this.stopTimeoutSeconds);
+    // An apply killed between its rename and its state write leaves an unrecorded replica under
+    // the name (the recorded one is gone): the router has just moved to `next`, so it goes too.
+    if (before.container_id) await stopAndRemove(this.docker, after.name, this.stopTimeoutSeconds);
     await next.container.rename({ name: after.name });
     return nextAttrs;
   }
