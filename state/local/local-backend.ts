@@ -7,6 +7,7 @@ import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
 import { UserError } from "../../src/core/errors.js";
 import type { LockHolder, StateBackend, StateFile, StateLock } from "../backend.js";
+import { isDeadOnThisHost } from "../lock-holder.js";
 import { parseState, serializeState } from "../new-state.js";
 
 const FILE_MODE = 0o600;
@@ -272,17 +273,6 @@ function parseHolder(text: string): LockHolder | null {
 
 function sameHolder(a: LockHolder, b: LockHolder): boolean {
   return a.pid === b.pid && a.host === b.host && a.command === b.command && a.since === b.since;
-}
-
-function isDeadOnThisHost(holder: LockHolder): boolean {
-  if (holder.host !== hostname() || holder.pid <= 0) return false;
-  try {
-    process.kill(holder.pid, 0);
-    return false;
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === "ESRCH";
-  }
 }
 
 function isLockedError(e: unknown): boolean {
