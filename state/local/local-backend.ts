@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { link, mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { link, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { hostname } from "node:os";
-import { dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
@@ -91,6 +91,7 @@ export class LocalStateBackend implements StateBackend {
   private async replaceKeepingBackup(text: string, hasCurrent: boolean, currentSerial: number): Promise<void> {
     const staged = temporaryName(this.path);
     const stagedBackup = temporaryName(this.backupPath);
+    await this.removeAbandonedTemporaries();
     try {
       await writeDurably(staged, text);
       if (hasCurrent) await this.linkBackup(stagedBackup);
@@ -100,6 +101,16 @@ export class LocalStateBackend implements StateBackend {
       await rm(staged, { force: true });
       await rm(stagedBackup, { force: true });
       throw this.writeFailed(e, currentSerial);
+    }
+  }
+
+  /** Temporary files of a writer killed mid-write (its pid is in the name and no longer runs on this host). */
+  private async removeAbandonedTemporaries(): Promise<void> {
+    const dir = dirname(this.path);
+    const ours = new RegExp(`^${escapeRegExp(basename(this.path))}(?:\\.backup)?\\.(\\d+)\\.[0-9a-f]+\\.tmp$`);
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const pid = Number(ours.exec(name)?.[1]);
+      if (pid > 0 && isDeadOnThisHost({ pid, host: hostname(), command: "", since: "" })) await rm(join(dir, name), { force: true });
     }
   }
 
@@ -206,6 +217,10 @@ export class LocalStateBackend implements StateBackend {
         : `pid ${holder.pid} on host ${holder.host} (${JSON.stringify(holder.command)}) since ${holder.since}`;
     return new UserError("E_STATE_LOCKED", `state is locked by ${who}; if no such process runs, remove ${lockDir}`);
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function temporaryName(path: string): string {

@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -204,6 +204,10 @@ export async function expectConverges(docker: Docker, p: Project, version: Versi
   const plan = await p.run("plan", "--detailed-exitcode");
   expect(plan.code, `the plan after the converging apply is empty\n${show(plan)}`).toBe(0);
   await expectExactly(docker, p, version);
+  if (!p.state?.startsWith("etcd://") && existsSync(p.statePath)) {
+    const left = (await readdir(path.dirname(p.statePath))).filter((f) => f.endsWith(".tmp"));
+    expect(left, "no temporary state file is left once an apply has written the state again").toEqual([]);
+  }
   const summary = /(Apply complete!.*|No changes\..*)/.exec(applied.stdout)?.[1] ?? "?";
   return { applyMs, summary };
 }

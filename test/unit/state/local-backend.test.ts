@@ -98,6 +98,20 @@ describe("LocalStateBackend", () => {
     expect((await readdir(join(dir, ".berth"))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
+  it("removes the temporary files a writer killed mid-write left, and only those", async () => {
+    const first = nextState(null, "shop", [network]);
+    await backend.write(first, 0);
+    const abandoned = `${path}.${2 ** 22 + 17}.0a1b2c3d.tmp`;
+    const someoneElses = `${path}.${process.pid}.0a1b2c3d.tmp`;
+    await writeFile(abandoned, "half a state");
+    await writeFile(someoneElses, "being written");
+    await backend.write(nextState(first, "shop", [network, web0]), 1);
+
+    const left = await readdir(join(dir, ".berth"));
+    expect(left).not.toContain(abandoned.split("/").pop());
+    expect(left).toContain(someoneElses.split("/").pop());
+  });
+
   it("reports a corrupt file with E_STATE_CORRUPT, naming the file and its backup", async () => {
     await mkdir(join(dir, ".berth"));
     await writeFile(path, '{"version": 1, "lineage": "x", "ser');
