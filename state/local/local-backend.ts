@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { link, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { link, mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -14,6 +14,8 @@ const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
 /** A lock whose directory was not touched for this long is abandoned (its holder refreshes it every STALE_MS / 2). */
 const STALE_MS = 10_000;
+/** How long a write waits for another write to finish (a write takes milliseconds). */
+const WRITE_LOCK_WAIT_MS = 12_000;
 
 type Release = () => Promise<void>;
 
@@ -172,18 +174,33 @@ export class LocalStateBackend implements StateBackend {
 
   /** Short mutual exclusion around write's read-compare-write; waits instead of refusing. */
   private async acquireWriteLock(): Promise<Release> {
-    try {
-      return tolerateLostLock(
-        await lockfile.lock(`${this.path}.write`, {
-          realpath: false,
-          stale: STALE_MS,
-          retries: { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 50 },
-          onCompromised: ignoreCompromise,
-        }),
-      );
-    } catch (e) {
-      if (!isLockedError(e)) throw e;
-      throw new UserError("E_STATE_LOCKED", `another process keeps writing the state at ${this.path}; try again`);
+    const lockDir = `${this.path}.write.lock`;
+    const pidFile = join(lockDir, "pid");
+    const deadline = performance.now() + WRITE_LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        const release = tolerateLostLock(
+          await lockfile.lock(`${this.path}.write`, { realpath: false, stale: STALE_MS, retries: 0, onCompromised: ignoreCompromise }),
+        );
+        // Inside the lock's own directory: a writer killed while holding it is known by its pid.
+        // Best effort (a full disk may refuse even this small file); the lock holds without it.
+        await writeFile(pidFile, `${process.pid} ${hostname()}\n`).catch(() => {});
+        return async () => {
+          await rm(pidFile, { force: true });
+          await release();
+        };
+      } catch (e) {
+        if (!isLockedError(e)) throw e;
+      }
+      const [pid, host] = ((await readTextOrNull(pidFile).catch(() => null)) ?? "").trim().split(" ");
+      if (host !== undefined && Number(pid) > 0 && isDeadOnThisHost({ pid: Number(pid), host, command: "", since: "" })) {
+        await rm(lockDir, { recursive: true, force: true });
+        continue;
+      }
+      if (performance.now() > deadline) {
+        throw new UserError("E_STATE_LOCKED", `another process keeps writing the state at ${this.path}; try again`);
+      }
+      await sleep(5 + Math.random() * 20);
     }
   }
 

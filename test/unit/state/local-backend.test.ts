@@ -112,6 +112,18 @@ describe("LocalStateBackend", () => {
     expect(left).toContain(someoneElses.split("/").pop());
   });
 
+  it("takes over at once the write lock of a writer killed while it held it", async () => {
+    const first = nextState(null, "shop", [network]);
+    await backend.write(first, 0);
+    await mkdir(`${path}.write.lock`);
+    await writeFile(`${path}.write.lock/pid`, `${2 ** 22 + 17} ${hostname()}\n`);
+    const t0 = performance.now();
+    await backend.write(nextState(first, "shop", [network, web0]), 1);
+
+    expect(performance.now() - t0).toBeLessThan(2_000); // not the 10 s a stale lock takes
+    expect((await backend.read())?.serial).toBe(2);
+  });
+
   it("reports a corrupt file with E_STATE_CORRUPT, naming the file and its backup", async () => {
     await mkdir(join(dir, ".berth"));
     await writeFile(path, '{"version": 1, "lineage": "x", "ser');
