@@ -1,5 +1,16 @@
 import { defineConfig } from "vitest/config";
 
+/** kill -9, engine faults, full disk, corrupt state, secrets sweep (README.md "Reliability"). */
+const reliabilityProject = {
+  test: {
+    name: "reliability",
+    include: ["test/reliability/**/*.test.ts"],
+    fileParallelism: false,
+    testTimeout: 900_000,
+    hookTimeout: 300_000,
+  },
+};
+
 export default defineConfig({
   test: {
     projects: [
@@ -22,6 +33,9 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      // Only under `npm run reliability` (BERTH_RELIABILITY=1): it restarts the shared dockerd
+      // and takes minutes, so a bare `vitest run` must not start it by surprise.
+      ...(process.env.BERTH_RELIABILITY === "1" ? [reliabilityProject] : []),
     ],
   },
 });

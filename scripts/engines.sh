@@ -271,8 +271,20 @@ check_nginx() {
   say "nginx: $(/usr/sbin/nginx -v 2>&1 | sed 's/^nginx version: //') at /usr/sbin/nginx (Berth runs its own master)"
 }
 
+# Everything installed and answering: what `npm test` finds on a machine already set up, where
+# it may run as a user who could not install or start anything (and needs not).
+all_ready() {
+  local p
+  for p in "${REQUIRED_PKGS[@]}"; do pkg_installed "$p" || return 1; done
+  docker_probe && etcd_probe && [[ -x /usr/sbin/nginx ]]
+}
+
 cmd_start() {
-  [[ $(id -u) == 0 ]] || die "run as root (installs packages, starts dockerd)"
+  if [[ $(id -u) != 0 ]]; then
+    all_ready || die "run as root (something is missing or not answering: this installs packages and starts dockerd and etcd)"
+    say "engines ready (all installed and answering; not root, so nothing else checked)"
+    return 0
+  fi
   mkdir -p "$STATE_DIR"
   ensure_packages
   start_dockerd

@@ -254,8 +254,17 @@ export class DockerProvider implements Provider {
     }
     ctx.log(`stopping ${before.name}`);
     await stopAndRemove(this.docker, before.container_id ?? before.name, stopTimeoutOf(before, this.stopTimeoutSeconds));
+    // An apply killed between its rename and its state write leaves an unrecorded replica of this
+    // project under the name (the recorded one is gone): the router has just moved to `next`, so
+    // it goes too. Only ever the project's own: anything else holding the name stops the rename.
+    if (before.container_id) await this.removeOwnHolder(after.name, after.project, stopTimeoutOf(before, this.stopTimeoutSeconds));
     await next.container.rename({ name: after.name });
     return nextAttrs;
+  }
+
+  private async removeOwnHolder(name: string, project: string, stopTimeoutSeconds: number): Promise<void> {
+    const holder = await this.docker.getContainer(name).inspect().catch(() => null);
+    if (holder?.Config.Labels?.[LABEL_PROJECT] === project) await stopAndRemove(this.docker, holder.Id, stopTimeoutSeconds);
   }
 }
 

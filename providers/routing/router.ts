@@ -16,6 +16,7 @@ import {
 } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import lockfile from "proper-lockfile";
@@ -106,6 +107,8 @@ type Tree = Map<string, string>;
 
 const GENERATIONS_KEPT = 3;
 const LOCK_STALE_MS = 30_000;
+/** How long a change waits for another one to finish (as the 600 retries of up to 100 ms did). */
+const LOCK_WAIT_MS = 60_000;
 
 export class Router {
   readonly dir: string;
@@ -509,27 +512,83 @@ export class Router {
     renameSync(tmp, this.recordFile);
   }
 
-  /** One change at a time across processes (two projects applying at once). */
+  /**
+   * One change at a time across processes (two projects applying at once). The holder's pid is
+   * kept beside the lock, so a lock left by a process killed mid-change (kill -9) is taken over
+   * at once rather than blocking every project on this router until it goes stale.
+   */
   private async locked<T>(fn: () => Promise<T>): Promise<T> {
     mkdirSync(this.dir, { recursive: true });
-    const release = await lockfile.lock(this.dir, {
-      lockfilePath: join(this.dir, "router.lock"),
-      realpath: false,
-      stale: LOCK_STALE_MS,
-      update: LOCK_STALE_MS / 3,
-      retries: { retries: 600, factor: 1, minTimeout: 50, maxTimeout: 100 },
-      // A lock found stale is reported here; the change in hand finishes all the same.
-      onCompromised: () => {},
-    });
+    const release = await this.acquireLock();
     try {
       return await fn();
     } finally {
+      rmSync(this.lockHolderFile, { force: true });
       await release().catch(() => {});
+    }
+  }
+
+  private get lockHolderFile(): string {
+    return join(this.dir, "router.lock.pid");
+  }
+
+  private async acquireLock(): Promise<() => Promise<void>> {
+    const lockPath = join(this.dir, "router.lock");
+    const deadline = performance.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        const release = await lockfile.lock(this.dir, {
+          lockfilePath: lockPath,
+          realpath: false,
+          stale: LOCK_STALE_MS,
+          update: LOCK_STALE_MS / 3,
+          retries: 0,
+          // A lock found stale is reported here; the change in hand finishes all the same.
+          onCompromised: () => {},
+        });
+        writeFileSync(this.lockHolderFile, `${process.pid} ${hostname()}\n`);
+        return release;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ELOCKED") throw e;
+      }
+      const holder = this.readLockHolder();
+      if (holder !== null && holder.host === hostname() && isGone(holder.pid)) {
+        // Re-read just before removing: someone may have taken it over meanwhile.
+        const again = this.readLockHolder();
+        if (again !== null && again.pid === holder.pid) {
+          rmSync(this.lockHolderFile, { force: true });
+          rmSync(lockPath, { recursive: true, force: true });
+          continue;
+        }
+      }
+      if (performance.now() > deadline) {
+        throw new UserError("E_ROUTER", `the router at ${this.dir} stays locked by another change${holder ? ` (pid ${holder.pid})` : ""}; try again`);
+      }
+      await sleep(50 + Math.random() * 50);
+    }
+  }
+
+  private readLockHolder(): { pid: number; host: string } | null {
+    try {
+      const [pid, host] = readFileSync(this.lockHolderFile, "utf8").trim().split(" ");
+      return Number.isInteger(Number(pid)) && Number(pid) > 0 && host ? { pid: Number(pid), host } : null;
+    } catch {
+      return null;
     }
   }
 }
 
 // ------------------------------------------------------------------ helpers
+
+/** No such process (a zombie counts as gone); EPERM means it exists under another user. */
+function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !isAlive(pid);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
 
 export function httpPath(project: string): string {
   return `projects/${checkProject(project)}.conf`;

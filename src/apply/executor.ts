@@ -66,9 +66,10 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplySummary> {
       const rollingLimit = rolling.get(change.address);
       const limited = <T>(fn: () => Promise<T>) => (rollingLimit ? rollingLimit(() => limit(fn)) : limit(fn));
       return limited(async () => {
-        if (failed || stopSignal.stopped) {
+        if (failed || stopSignal.stopped || recorder.saveFailed) {
           summary.skipped++;
-          emit({ kind: "step-skipped", address: change.address, reason: failed ? "apply stopped after an error" : "interrupted" });
+          const reason = recorder.saveFailed ? "the state could not be saved" : failed ? "apply stopped after an error" : "interrupted";
+          emit({ kind: "step-skipped", address: change.address, reason });
           return false;
         }
         const t0 = opts.now();

@@ -72,6 +72,11 @@ export class StateRecorder {
     if (this.writeError) throw this.writeError;
   }
 
+  /** A state write failed: what is applied from now on could not be recorded, so nothing more should start. */
+  get saveFailed(): boolean {
+    return this.writeError !== null;
+  }
+
   get stateSerial(): number {
     return this.serial;
   }

@@ -3,6 +3,7 @@ import type { Lease } from "etcd3";
 import { UserError } from "../../src/core/errors.js";
 import { EtcdConnection, type EtcdTls } from "../../providers/discovery/etcd.js";
 import type { LockHolder, StateBackend, StateFile, StateLock } from "../backend.js";
+import { isDeadOnThisHost } from "../lock-holder.js";
 import { parseState, serializeState } from "../new-state.js";
 
 export interface EtcdStateBackendOptions {
@@ -71,7 +72,7 @@ export class EtcdStateBackend implements StateBackend {
     }
   }
 
-  async lock(command: string): Promise<StateLock> {
+  async lock(command: string, mayBreakDeadHolder = true): Promise<StateLock> {
     const client = await this.etcd.client();
     const lease = client.lease(this.lockTtlSeconds);
     // A lost lease means a lost lock; the serial compare-and-swap in write() still keeps the state safe.
@@ -96,7 +97,16 @@ export class EtcdStateBackend implements StateBackend {
     }
     if (!taken) {
       await this.revoke(lease);
-      throw this.lockedError(heldBy === null ? null : parseHolder(heldBy));
+      const holder = heldBy === null ? null : parseHolder(heldBy);
+      // A holder killed on this host left a lease etcd keeps alive for its TTL (and renews in
+      // full when etcd itself restarts): take the lock over, unless someone replaced it meanwhile.
+      if (mayBreakDeadHolder && heldBy !== null && holder !== null && isDeadOnThisHost(holder)) {
+        await this.etcd.run(`breaking ${this.lockKey}`, (c) =>
+          c.if(this.lockKey, "Value", "==", heldBy!).then(c.delete().key(this.lockKey)).commit(),
+        );
+        return this.lock(command, false);
+      }
+      throw this.lockedError(holder);
     }
     let released = false;
     return {

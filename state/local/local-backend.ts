@@ -1,17 +1,21 @@
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { link, mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
 import { UserError } from "../../src/core/errors.js";
 import type { LockHolder, StateBackend, StateFile, StateLock } from "../backend.js";
+import { isDeadOnThisHost } from "../lock-holder.js";
 import { parseState, serializeState } from "../new-state.js";
 
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
 /** A lock whose directory was not touched for this long is abandoned (its holder refreshes it every STALE_MS / 2). */
 const STALE_MS = 10_000;
+/** How long a write waits for another write to finish (a write takes milliseconds). */
+const WRITE_LOCK_WAIT_MS = 12_000;
 
 type Release = () => Promise<void>;
 
@@ -52,10 +56,7 @@ export class LocalStateBackend implements StateBackend {
             `(someone else changed it meanwhile); run the plan again`,
         );
       }
-      if (currentText !== null) {
-        await writeFileAtomic(this.backupPath, currentText, { mode: FILE_MODE, fsync: true });
-      }
-      await writeFileAtomic(this.path, serializeState(next), { mode: FILE_MODE, fsync: true });
+      await this.replaceKeepingBackup(serializeState(next), currentText !== null, expectedSerial);
     } finally {
       await releaseWriteLock();
     }
@@ -69,7 +70,7 @@ export class LocalStateBackend implements StateBackend {
       await writeFileAtomic(this.holderPath, `${JSON.stringify(holder, null, 2)}\n`, { mode: FILE_MODE, fsync: true });
     } catch (e) {
       await releaseLock();
-      throw e;
+      throw new UserError("E_STATE_WRITE", `could not write the lock holder file ${this.holderPath}: ${ioReason(e)}; nothing was changed`);
     }
     let released = false;
     return {
@@ -81,6 +82,58 @@ export class LocalStateBackend implements StateBackend {
         await releaseLock();
       },
     };
+  }
+
+  /**
+   * The new state is written in full to a temporary file first (fsync), so a failure there
+   * (a full disk) leaves the state and its backup exactly as they were. Only then does the
+   * current file become the backup (a hard link: no bytes copied, so no room needed) and the
+   * new one take its place (rename). At no moment is there no state file.
+   */
+  private async replaceKeepingBackup(text: string, hasCurrent: boolean, currentSerial: number): Promise<void> {
+    const staged = temporaryName(this.path);
+    const stagedBackup = temporaryName(this.backupPath);
+    await this.removeAbandonedTemporaries();
+    try {
+      await writeDurably(staged, text);
+      if (hasCurrent) await this.linkBackup(stagedBackup);
+      await rename(staged, this.path);
+      await syncDirectory(dirname(this.path));
+    } catch (e) {
+      await rm(staged, { force: true });
+      await rm(stagedBackup, { force: true });
+      throw this.writeFailed(e, currentSerial);
+    }
+  }
+
+  /** Temporary files of a writer killed mid-write (its pid is in the name and no longer runs on this host). */
+  private async removeAbandonedTemporaries(): Promise<void> {
+    const dir = dirname(this.path);
+    const ours = new RegExp(`^${escapeRegExp(basename(this.path))}(?:\\.backup)?\\.(\\d+)\\.[0-9a-f]+\\.tmp$`);
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const pid = Number(ours.exec(name)?.[1]);
+      if (pid > 0 && isDeadOnThisHost({ pid, host: hostname(), command: "", since: "" })) await rm(join(dir, name), { force: true });
+    }
+  }
+
+  private async linkBackup(stagedBackup: string): Promise<void> {
+    try {
+      await link(this.path, stagedBackup);
+    } catch (e) {
+      // A file system without hard links: copy the bytes instead.
+      if (!["EPERM", "ENOTSUP", "EOPNOTSUPP", "EXDEV", "ENOSYS"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
+      await writeDurably(stagedBackup, await readFile(this.path, "utf8"));
+    }
+    await rename(stagedBackup, this.backupPath);
+  }
+
+  private writeFailed(e: unknown, currentSerial: number): UserError {
+    return new UserError(
+      "E_STATE_WRITE",
+      `could not save the state to ${this.path}: ${ioReason(e)}. It still holds serial ${currentSerial}, ` +
+        `and ${this.backupPath} the state before it; what was applied since is not recorded, ` +
+        `and the next apply finds it on the engines`,
+    );
   }
 
   private parse(text: string): StateFile {
@@ -121,18 +174,33 @@ export class LocalStateBackend implements StateBackend {
 
   /** Short mutual exclusion around write's read-compare-write; waits instead of refusing. */
   private async acquireWriteLock(): Promise<Release> {
-    try {
-      return tolerateLostLock(
-        await lockfile.lock(`${this.path}.write`, {
-          realpath: false,
-          stale: STALE_MS,
-          retries: { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 50 },
-          onCompromised: ignoreCompromise,
-        }),
-      );
-    } catch (e) {
-      if (!isLockedError(e)) throw e;
-      throw new UserError("E_STATE_LOCKED", `another process keeps writing the state at ${this.path}; try again`);
+    const lockDir = `${this.path}.write.lock`;
+    const pidFile = join(lockDir, "pid");
+    const deadline = performance.now() + WRITE_LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        const release = tolerateLostLock(
+          await lockfile.lock(`${this.path}.write`, { realpath: false, stale: STALE_MS, retries: 0, onCompromised: ignoreCompromise }),
+        );
+        // Inside the lock's own directory: a writer killed while holding it is known by its pid.
+        // Best effort (a full disk may refuse even this small file); the lock holds without it.
+        await writeFile(pidFile, `${process.pid} ${hostname()}\n`).catch(() => {});
+        return async () => {
+          await rm(pidFile, { force: true });
+          await release();
+        };
+      } catch (e) {
+        if (!isLockedError(e)) throw e;
+      }
+      const [pid, host] = ((await readTextOrNull(pidFile).catch(() => null)) ?? "").trim().split(" ");
+      if (host !== undefined && Number(pid) > 0 && isDeadOnThisHost({ pid: Number(pid), host, command: "", since: "" })) {
+        await rm(lockDir, { recursive: true, force: true });
+        continue;
+      }
+      if (performance.now() > deadline) {
+        throw new UserError("E_STATE_LOCKED", `another process keeps writing the state at ${this.path}; try again`);
+      }
+      await sleep(5 + Math.random() * 20);
     }
   }
 
@@ -168,6 +236,48 @@ export class LocalStateBackend implements StateBackend {
   }
 }
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function temporaryName(path: string): string {
+  return `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+}
+
+/** Writes a new file (mode 0600) and fsyncs it before returning. */
+async function writeDurably(path: string, text: string): Promise<void> {
+  const handle = await open(path, "wx", FILE_MODE);
+  try {
+    await handle.writeFile(text, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A rename is durable once its directory is synced (not every file system allows it). */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, "r");
+    await handle.sync();
+  } catch {
+    // best effort: the data itself was synced before the rename
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** "no space left on device (ENOSPC)" rather than Node's "ENOSPC: no space left on device, write". */
+function ioReason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.code === "string" && typeof err.message === "string") {
+    const text = err.message.replace(/^[A-Z]+: /, "").replace(/, (open|write|rename|link|fsync|close)\b.*$/, "");
+    return `${text} (${err.code})`;
+  }
+  return String(e);
+}
+
 async function readTextOrNull(path: string): Promise<string | null> {
   try {
     return await readFile(path, "utf8");
@@ -195,17 +305,6 @@ function parseHolder(text: string): LockHolder | null {
 
 function sameHolder(a: LockHolder, b: LockHolder): boolean {
   return a.pid === b.pid && a.host === b.host && a.command === b.command && a.since === b.since;
-}
-
-function isDeadOnThisHost(holder: LockHolder): boolean {
-  if (holder.host !== hostname() || holder.pid <= 0) return false;
-  try {
-    process.kill(holder.pid, 0);
-    return false;
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === "ESRCH";
-  }
 }
 
 function isLockedError(e: unknown): boolean {

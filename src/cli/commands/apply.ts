@@ -78,9 +78,23 @@ async function run(flags: ApplyFlags, output: Output, verb: "Apply" | "Destroy",
     const summary = await execute(ws, plan, flags.parallelism, output, tui, verb);
     if (!tui) output.out(formatApplySummary(summary, verb, { color: output.color }));
     if (summary.failed > 0 || summary.interrupted) throw new ExitCode(1);
+  } catch (e) {
+    // What stopped the apply is the error to report: a lock that cannot be released as well
+    // (the state backend went away) is a consequence, told as a warning.
+    await releaseAfterFailure(lock, output);
+    lock = null;
+    throw e;
   } finally {
     await lock?.release();
     await ws.close();
+  }
+}
+
+async function releaseAfterFailure(lock: { release(): Promise<void> } | null, output: Output): Promise<void> {
+  try {
+    await lock?.release();
+  } catch (e) {
+    output.err(`Warning: the state lock could not be released either: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 

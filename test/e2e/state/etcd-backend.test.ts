@@ -94,6 +94,25 @@ describe("etcd state backend", () => {
     }
   });
 
+  it("takes over at once a lock whose holder was killed on this host, though its lease lives on", async () => {
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const lockKey = `/${prefix}/lock/${PROJECT}`;
+    const etcd = rawEtcd();
+    try {
+      // What a kill -9 leaves: the key on a lease nobody revoked, naming a pid that is gone.
+      const lease = etcd.lease(60);
+      const dead = { pid: 2 ** 22 + 17, host: hostname(), command: "berth apply", since: new Date().toISOString() };
+      await lease.put(lockKey).value(JSON.stringify(dead));
+      const taken = await backendOn(prefix).lock("berth apply");
+      expect(JSON.parse((await etcd.get(lockKey).string())!)).toMatchObject({ pid: process.pid });
+      await taken.release();
+      await lease.revoke();
+    } finally {
+      etcd.close();
+    }
+  });
+
   it("names the lock's key and lease in the refusal", async () => {
     const prefix = uniquePrefix();
     prefixes.push(prefix);

@@ -82,4 +82,33 @@ describe("executor", () => {
     expect(events.find((e) => e.kind === "step-skipped")).toMatchObject({ address: "container.web[0]" });
     expect(state?.resources.map((r) => r.address)).toEqual(["network.default"]);
   });
+
+  it("starts nothing more once a state write failed, and reports the failure", async () => {
+    const provider = scriptedProvider();
+    const dir = await mkdtemp(path.join(tmpdir(), "berth-exec-"));
+    const backend = new LocalStateBackend(path.join(dir, "state.json"));
+    // The disk fills after the first write: every later write fails.
+    let writes = 0;
+    const write = backend.write.bind(backend);
+    backend.write = async (next, expected) => {
+      if (++writes > 1) throw new UserError("E_STATE_WRITE", "no space left on device (ENOSPC)");
+      return write(next, expected);
+    };
+    const desired = [network, ...Array.from({ length: 6 }, (_, i) => container("web", i))];
+    const events: ApplyEvent[] = [];
+    const applying = executePlan({
+      plan: planOf({ desired, recorded: [] }),
+      providers: new Map([["docker", provider]]),
+      recorder: new StateRecorder(backend, "p", null),
+      parallelism: 1,
+      emit: (e) => events.push(e),
+      stopSignal: { stopped: false },
+      now: () => 0,
+    });
+    await expect(applying).rejects.toMatchObject({ code: "E_STATE_WRITE" });
+    // network (write 1 ok), web[0] (write 2 fails): the five other replicas never start.
+    expect(provider.calls).toEqual(["create network.default", "create container.web[0]"]);
+    expect(events.filter((e) => e.kind === "step-skipped")).toHaveLength(5);
+    expect((await backend.read())?.resources.map((r) => r.address)).toEqual(["network.default"]);
+  });
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -82,6 +82,45 @@ describe("LocalStateBackend", () => {
     await backend.write(nextState(first, "shop", [network, web0]), 1);
 
     expect(await readFile(`${path}.backup`, "utf8")).toBe(firstText);
+    expect((await backend.read())?.serial).toBe(2);
+  });
+
+  it("swaps the backup by a hard link and leaves no temporary file behind", async () => {
+    const first = nextState(null, "shop", [network]);
+    await backend.write(first, 0);
+    const second = nextState(first, "shop", [network, web0]);
+    await backend.write(second, 1);
+    const secondText = await readFile(path, "utf8");
+    await backend.write(nextState(second, "shop", [network]), 2);
+
+    expect(await readFile(`${path}.backup`, "utf8")).toBe(secondText);
+    expect(await modeOf(`${path}.backup`)).toBe(0o600);
+    expect((await readdir(join(dir, ".berth"))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("removes the temporary files a writer killed mid-write left, and only those", async () => {
+    const first = nextState(null, "shop", [network]);
+    await backend.write(first, 0);
+    const abandoned = `${path}.${2 ** 22 + 17}.0a1b2c3d.tmp`;
+    const someoneElses = `${path}.${process.pid}.0a1b2c3d.tmp`;
+    await writeFile(abandoned, "half a state");
+    await writeFile(someoneElses, "being written");
+    await backend.write(nextState(first, "shop", [network, web0]), 1);
+
+    const left = await readdir(join(dir, ".berth"));
+    expect(left).not.toContain(abandoned.split("/").pop());
+    expect(left).toContain(someoneElses.split("/").pop());
+  });
+
+  it("takes over at once the write lock of a writer killed while it held it", async () => {
+    const first = nextState(null, "shop", [network]);
+    await backend.write(first, 0);
+    await mkdir(`${path}.write.lock`);
+    await writeFile(`${path}.write.lock/pid`, `${2 ** 22 + 17} ${hostname()}\n`);
+    const t0 = performance.now();
+    await backend.write(nextState(first, "shop", [network, web0]), 1);
+
+    expect(performance.now() - t0).toBeLessThan(2_000); // not the 10 s a stale lock takes
     expect((await backend.read())?.serial).toBe(2);
   });
 
