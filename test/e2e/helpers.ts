@@ -91,3 +91,15 @@ export function httpGet(url: string, headers: Record<string, string> = {}): Prom
     req.on("error", reject);
   });
 }
+
+/**
+ * A router of the test's own (folder and port): the examples route fixed virtual hosts, which a
+ * project on the shared router (`npm run demo`'s, say) may already own. `env` goes to `berth`.
+ */
+export async function privateRouter(prefix: string): Promise<{ env: Record<string, string>; listen: string; stop(): Promise<void> }> {
+  const { freePort } = await import("./local-nginx.js");
+  const { stopRouter } = await import("../../providers/routing/stop-router.js");
+  const dir = await mkdtemp(path.join(tmpdir(), `berth-${prefix}-router-`));
+  const listen = `127.0.0.1:${await freePort()}`;
+  return { env: { BERTH_ROUTER_DIR: dir, BERTH_ROUTER_LISTEN: listen }, listen, stop: async () => void (await stopRouter(dir)) };
+}

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type Docker from "dockerode";
-import { berth, httpGet, projectContainers, removeProject, requireDocker, uniqueProject } from "../helpers.js";
+import { berth, httpGet, privateRouter, projectContainers, removeProject, requireDocker, uniqueProject } from "../helpers.js";
 
-const ROUTER = process.env.BERTH_ROUTER_LISTEN ?? "127.0.0.1:8480";
+/** The examples' fixed virtual hosts go through a router of this test's own. */
+let router: Awaited<ReturnType<typeof privateRouter>>;
 
 /** Through the router on loopback, as a user would curl it. */
 async function viaRouter(host: string, path = "/"): Promise<{ status: number; body: string }> {
-  return httpGet(`http://${ROUTER}${path}`, { Host: host });
+  return httpGet(`http://${router.listen}${path}`, { Host: host });
 }
 
 interface Example {
@@ -29,13 +30,20 @@ describe("examples apply and destroy on the real engines", () => {
   let docker: Docker;
   beforeAll(async () => {
     docker = await requireDocker();
+    router = await privateRouter("examples");
+  });
+  afterAll(async () => {
+    await router.stop();
   });
 
   for (const example of EXAMPLES) {
     describe(example.name, () => {
       const project = uniqueProject("ex");
       const file = `examples/${example.name}/docker-compose.yml`;
-      const run = (...args: string[]) => berth([...args, "-f", file, "-p", project, "--state", `/tmp/berth-e2e-${project}.json`]);
+      const run = (...args: string[]) =>
+        berth([...args, "-f", file, "-p", project, "--state", `/tmp/berth-e2e-${project}.json`], {
+          env: router.env,
+        });
       afterAll(async () => {
         await run("destroy", "--auto-approve");
         if (docker) await removeProject(docker, project);

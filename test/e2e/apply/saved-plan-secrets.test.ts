@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
-import { berth, projectContainers, removeProject, requireDocker, uniqueProject } from "../helpers.js";
+import { berth, privateRouter, projectContainers, removeProject, requireDocker, uniqueProject } from "../helpers.js";
 
 /** The article's first template sets MYSQL_ROOT_PASSWORD to this. */
 const PASSWORD = "password";
@@ -16,15 +16,18 @@ describe("a saved plan with drift on the real engine", () => {
   const project = uniqueProject("maskdrift");
   const file = "examples/01-tomcat-mysql/docker-compose.yml";
   const state = `/tmp/berth-e2e-${project}.json`;
-  const run = (...args: string[]) => berth([...args, "-f", file, "-p", project, "--state", state]);
+  let router: Awaited<ReturnType<typeof privateRouter>>;
+  const run = (...args: string[]) => berth([...args, "-f", file, "-p", project, "--state", state], { env: router.env });
   let docker: Docker;
 
   beforeAll(async () => {
     docker = await requireDocker();
+    router = await privateRouter("maskdrift");
   });
   afterAll(async () => {
     await run("destroy", "--auto-approve");
     if (docker) await removeProject(docker, project);
+    await router.stop();
   });
 
   it("holds no secret in the plan file, show, show --json or state show", async () => {
@@ -64,7 +67,7 @@ describe("a saved plan with drift on the real engine", () => {
     expect(outputs.show).toContain("container.db[0] was removed outside Berth");
 
     // The saved plan still applies: the real values come from the template.
-    const applied = await berth(["apply", planFile, "-f", file, "-p", project, "--state", state]);
+    const applied = await berth(["apply", planFile, "-f", file, "-p", project, "--state", state], { env: router.env });
     expect(applied.code, applied.stderr).toBe(0);
     expect((await projectContainers(docker, project)).map((c) => c.Names[0])).toContain(`/${project}_db_1`);
   });
