@@ -3,7 +3,8 @@
  * The flag wins, then the environment, then the default.
  */
 export interface GlobalFlags {
-  file?: string;
+  /** -f, repeatable so that a second one is refused rather than silently winning. */
+  file?: string[];
   project?: string;
   state?: string;
   domain?: string;

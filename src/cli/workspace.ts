@@ -34,7 +34,7 @@ export interface Workspace {
  */
 export async function openWorkspace(flags: GlobalFlags, output?: Output, env: NodeJS.ProcessEnv = process.env): Promise<Workspace> {
   const settings = resolveSettings(flags, env);
-  const file = findTemplate(process.cwd(), flags.file);
+  const file = findTemplate(process.cwd(), flags.file, env);
   const template = await loadTemplate(file, { env, domain: settings.domain, profiles: settings.profiles, services: targetedServices(flags.target) });
   const project = projectName(flags, env, template);
   const modelOptions: ModelOptions = {

@@ -160,7 +160,7 @@ function serverTls(flags: ServeFlags): { ca: string; cert: string; key: string }
 async function projectOf(flags: GlobalFlags): Promise<string> {
   let raw = flags.project ?? process.env.COMPOSE_PROJECT_NAME;
   if (raw === undefined) {
-    const file = findTemplate(process.cwd(), flags.file);
+    const file = findTemplate(process.cwd(), flags.file, process.env);
     const settings = resolveSettings(flags, process.env);
     const template = await loadTemplate(file, { env: process.env, domain: settings.domain, profiles: settings.profiles });
     raw = template.name ?? path.basename(template.dir);

@@ -31,6 +31,19 @@ describe("findTemplate", () => {
     if (process.cwd() === root) expect(findTemplate(process.cwd(), file)).toBe(file);
   });
 
+  it("refuses what docker compose would merge: several -f, several COMPOSE_FILE entries, an override beside the template", () => {
+    const dir = dirWith("compose.yaml", "other.yml");
+    expect(() => findTemplate(dir, ["compose.yaml", "other.yml"])).toThrow(/several compose files \(compose.yaml, other.yml\): docker compose merges them/);
+    expect(() => findTemplate(dir, undefined, { COMPOSE_FILE: "compose.yaml:other.yml" })).toThrow(/several compose files/);
+    expect(findTemplate(dir, undefined, { COMPOSE_FILE: "other.yml" })).toBe(path.join(dir, "other.yml"));
+    const withOverride = dirWith("docker-compose.yml", "docker-compose.override.yml");
+    expect(() => findTemplate(withOverride)).toThrow(
+      expect.objectContaining({ code: "E_UNSUPPORTED", message: expect.stringContaining("docker-compose.override.yml overrides") }),
+    );
+    // compose reads no override when -f names the file, and nor does Berth.
+    expect(findTemplate(withOverride, ["docker-compose.yml"])).toBe(path.join(withOverride, "docker-compose.yml"));
+  });
+
   it("E_NO_TEMPLATE lists what was tried", () => {
     const dir = dirWith();
     expect(() => findTemplate(dir)).toThrow(
