@@ -12,7 +12,7 @@ import { expectGolden } from "./golden.js";
 import { maskPlan } from "../../src/core/mask.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const EXAMPLES = ["01-tomcat-mysql", "02-independent-links", "03-route-to-node", "04-discovery-api", "05-depends-on", "hello"];
+const EXAMPLES = ["01-tomcat-mysql", "02-independent-links", "03-route-to-node", "04-discovery-api", "05-depends-on", "hello", "wordpress"];
 
 /** Each example's first plan (nothing recorded, nothing observed), in all three views. */
 describe("example plans", () => {
