@@ -83,9 +83,11 @@ function corpusCases(): Case[] {
 // ---------------------------------------------------------------------------------------------
 // The normalised view both sides are reduced to.
 
-type Field = "services" | "image" | "command" | "entrypoint" | "environment" | "ports" | "volumes" | "networks" | "network_mode" | "depends_on";
+type Field = "services" | "replicas" | "image" | "command" | "entrypoint" | "environment" | "ports" | "volumes" | "networks" | "network_mode" | "depends_on";
 
 interface ServiceView {
+  /** How many containers run: compose's `scale:`; Berth's container.<svc>[i] count. */
+  replicas: number;
   image: string | null;
   command: string[] | null;
   entrypoint: string[] | null;
@@ -202,6 +204,14 @@ const ALLOWED: Allowed[] = [
     bug: true,
     reason: "services with profiles: are planned although no profile is active",
     adjust: (services: string[], ctx: Ctx) => Object.keys(ctx.composeServices).sort(),
+  },
+  {
+    // Deliberate (src/template/keys-scale.ts): deploy.replicas sets the replica count, as compose v2
+    // does; compose 1.29 honours it only with --compatibility and otherwise runs one container.
+    id: "deploy-replicas",
+    field: "replicas",
+    reason: "deploy.replicas sets the number of containers (compose 1.29 needs --compatibility for that)",
+    adjust: (n: number, ctx: Ctx) => Number((ctx.composeServices[ctx.service]?.deploy as Obj | undefined)?.replicas ?? n),
   },
   {
     // Deliberate: Berth writes every DNS name a container answers to as a network alias (the
@@ -403,6 +413,7 @@ async function composeView(out: string): Promise<{ top: Obj; services: Record<st
       networks = Object.fromEntries(entries.map(([key, o]) => [dockerNetworkName(key, top), [...((o?.aliases as string[]) ?? [])].sort()]));
     }
     services[name] = {
+      replicas: Number(svc.scale ?? 1),
       image: svc.image ?? (svc.build ? `${PROJECT}_${name}` : null),
       command: argv(svc.command),
       entrypoint: argv(svc.entrypoint),
@@ -452,6 +463,7 @@ async function berthView(planJson: string, file: string): Promise<Record<string,
       .filter((d) => /^container\./.test(d.address))
       .map((d) => `${String(d.address).replace(/^container\.(.*)\[\d+\]$/, "$1")}:${d.condition ?? "service_started"}`);
     views[after.service as string] = {
+      replicas: changes.filter((x) => x.type === "container" && x.change.after?.service === after.service).length,
       image: after.image ?? null,
       command: pick("command") ?? null,
       entrypoint: pick("entrypoint") ?? null,
@@ -546,7 +558,7 @@ function compare(c: Case, compose: { top: Obj; services: Record<string, ServiceV
   check("*", "services", running, planned);
   for (const service of running.filter((s) => berthSide[s])) {
     const [cv, bv] = [compose.services[service], berthSide[service]];
-    for (const field of ["image", "command", "entrypoint", "environment", "ports", "volumes", "networks", "network_mode", "depends_on"] as const) {
+    for (const field of ["replicas", "image", "command", "entrypoint", "environment", "ports", "volumes", "networks", "network_mode", "depends_on"] as const) {
       check(service, field, cv[field], bv[field]);
     }
   }
