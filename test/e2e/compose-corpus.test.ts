@@ -195,17 +195,6 @@ const ALLOWED: Allowed[] = [
       [...new Set([...deps, ...linksOf(ctx.service, ctx.composeServices).map((l) => `${l.service}:service_started`)])].sort(),
   },
   {
-    // BUG: `profiles:` is ignored ("unknown key ... ignored by Berth") although DESIGN.md lists
-    // `--profile NAME` / COMPOSE_PROFILES: with no profile active compose starts only the services
-    // without `profiles:`, Berth plans every service (here: debug and mailhog too).
-    id: "profiles-ignored",
-    field: "services",
-    files: /^034-profiles/,
-    bug: true,
-    reason: "services with profiles: are planned although no profile is active",
-    adjust: (services: string[], ctx: Ctx) => Object.keys(ctx.composeServices).sort(),
-  },
-  {
     // Deliberate (src/template/keys-scale.ts): deploy.replicas sets the replica count, as compose v2
     // does; compose 1.29 honours it only with --compatibility and otherwise runs one container.
     id: "deploy-replicas",
@@ -234,25 +223,12 @@ const ALLOWED: Allowed[] = [
     adjust: (env: Record<string, string | null>) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v ?? ""])),
   },
   {
-    // BUG: a relative bind source ("./html:/usr/share/nginx/html") is kept relative in the plan
-    // and resolved by the Docker provider against the directory Berth runs in
-    // (providers/docker/container-spec.ts hostPath: `resolve(source)`), not against the compose
-    // file's folder as compose does. `berth plan -f sub/dir/compose.yml` from elsewhere mounts
-    // the wrong host folder.
-    id: "bind-relative-to-cwd",
-    field: "volumes",
-    bug: true,
-    reason: "relative bind sources resolve against Berth's working directory instead of the compose file's folder",
-    // A bind source compose resolved against the file's folder, rebased on Berth's working directory.
-    adjust: (volumes: string[], ctx: Ctx, berthVolumes: string[]) =>
-      volumes
-        .map((v) => {
-          const source = v.split(":")[0];
-          if (!source.startsWith("/") || !v.includes(":") || berthVolumes.includes(v)) return v;
-          const rebased = `${path.resolve(CWD, path.relative(ctx.dir, source))}${v.slice(source.length)}`;
-          return berthVolumes.includes(rebased) ? rebased : v;
-        })
-        .sort(),
+    // Deliberate (docs/build.md): an image built from build: with no image: is tagged
+    // <project>-<service>, as compose v2 tags it; compose 1.29 wrote <project>_<service>.
+    id: "built-image-tag",
+    field: "image",
+    reason: "a built image is tagged <project>-<service> as compose v2 does (compose 1.29: <project>_<service>)",
+    adjust: (image: string, ctx: Ctx) => (image === `${PROJECT}_${ctx.service}` ? `${PROJECT}-${ctx.service}` : image),
   },
 ];
 
