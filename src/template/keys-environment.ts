@@ -10,12 +10,14 @@ import { describe, isNullNode, mapEntries, scalarText, seqItems } from "./yaml-n
 
 /**
  * `environment:` as a list ("K=V", "K") or a map. A key written without a value takes it
- * from the shell environment as compose does, and is "" when that has none.
+ * from the shell environment as compose does, and is left out of the container when that has
+ * none (compose's rule: unset, not empty).
  */
 export const readEnvironment: KeyReader = (input, draft) => {
   const { ctx } = input;
   for (const entry of readKeyValues(ctx, "environment", input.value, input.valueLoc)) {
-    draft.envFromKey[entry.key] = entry.value ?? ctx.settings.env[entry.key] ?? "";
+    const value = entry.value ?? ctx.settings.env[entry.key];
+    if (value !== undefined) draft.envFromKey[entry.key] = value;
   }
 };
 

@@ -215,14 +215,6 @@ const ALLOWED: Allowed[] = [
     },
   },
   {
-    // Deliberate (src/template/keys-environment.ts): a key written without a value takes the
-    // shell's value, and is "" when the shell has none; compose leaves it out of the container.
-    id: "env-unset-is-empty",
-    field: "environment",
-    reason: "a variable written without a value and absent from the environment is set to \"\" (compose leaves it unset)",
-    adjust: (env: Record<string, string | null>) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v ?? ""])),
-  },
-  {
     // Deliberate (docs/build.md): an image built from build: with no image: is tagged
     // <project>-<service>, as compose v2 tags it; compose 1.29 wrote <project>_<service>.
     id: "built-image-tag",
@@ -379,7 +371,8 @@ async function composeView(out: string): Promise<{ top: Obj; services: Record<st
   const argv = (x: unknown): string[] | null => (x === undefined || x === null ? null : typeof x === "string" ? split.get(x)! : (x as unknown[]).map(String));
   for (const [name, svc] of Object.entries((top.services ?? {}) as Record<string, Obj>)) {
     const env: Record<string, string | null> = {};
-    for (const [k, v] of Object.entries((svc.environment ?? {}) as Obj)) env[k] = v === null ? null : String(v);
+    // null: written without a value and not in the environment: compose leaves it unset, so the container does not have it.
+    for (const [k, v] of Object.entries((svc.environment ?? {}) as Obj)) if (v !== null) env[k] = String(v);
     const deps = svc.depends_on ?? {};
     const depends = Array.isArray(deps) ? deps.map((d: string) => `${d}:service_started`) : Object.entries(deps as Obj).map(([d, o]) => `${d}:${(o as Obj)?.condition ?? "service_started"}`);
     let networks: Record<string, string[]> = {};

@@ -4,16 +4,16 @@ import { SourceText } from "../../../src/template/source-text.js";
 import { errorsOf, load } from "./helpers.js";
 
 describe("environment", () => {
-  it("list form: K=V, K= and K (taken from the shell, else '')", async () => {
+  it("list form: K=V, K= and K (taken from the shell, else left unset, as compose does)", async () => {
     const template = await load("web:\n  image: a\n  environment:\n    - A=1\n    - B=x=y\n    - C=\n    - FROM_SHELL\n    - NOT_IN_SHELL\n", {
       env: { FROM_SHELL: "shell" },
     });
-    expect(template.services[0].environment).toEqual({ A: "1", B: "x=y", C: "", FROM_SHELL: "shell", NOT_IN_SHELL: "" });
+    expect(template.services[0].environment).toEqual({ A: "1", B: "x=y", C: "", FROM_SHELL: "shell" });
   });
 
-  it("map form: values coerced to strings, null → ''", async () => {
+  it("map form: values coerced to strings, null → from the shell, else unset", async () => {
     const template = await load("web:\n  image: a\n  environment:\n    NUM: 5\n    FLOAT: 1.5\n    BOOL: true\n    STR: 'text'\n    NULL:\n    TILDE: ~\n");
-    expect(template.services[0].environment).toEqual({ BOOL: "true", FLOAT: "1.5", NULL: "", NUM: "5", STR: "text", TILDE: "" });
+    expect(template.services[0].environment).toEqual({ BOOL: "true", FLOAT: "1.5", NUM: "5", STR: "text" });
   });
 
   it("the article's quoted list entries", async () => {
