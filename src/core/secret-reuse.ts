@@ -21,17 +21,17 @@ export function secretReuseWarnings(resources: readonly SchemaAttributes[]): Dia
     secret: sensitivePaths(r.attributes, r.schema),
     identifier: identifierPaths(r.schema),
   }));
-  const secrets = new Map<string, string>();
+  const secrets = new Map<string, { value: string; heldBy: Address }>();
   for (const r of analysed) {
     for (const path of r.secret) {
       for (const [, value] of stringLeavesWithPaths(valueAt(r.attributes, path))) {
         const name = path[path.length - 1];
-        if (value !== "" && !secrets.has(name)) secrets.set(name, value);
+        if (value !== "" && !secrets.has(name)) secrets.set(name, { value, heldBy: r.address });
       }
     }
   }
   const warnings: Diagnostic[] = [];
-  for (const [name, value] of secrets) {
+  for (const [name, { value, heldBy }] of secrets) {
     for (const r of analysed) {
       const where = stringLeavesWithPaths(r.attributes)
         .filter(([path, text]) => !covers(r.secret, path) && reveals(text, value, covers(r.identifier, path)))
@@ -40,7 +40,7 @@ export function secretReuseWarnings(resources: readonly SchemaAttributes[]): Dia
       warnings.push({
         severity: "warning",
         code: "W_SECRET_REUSED",
-        message: `the value of ${name} also appears in ${listWords([...new Set(where)])}: it is not secret; give it a value of its own`,
+        message: `the value of ${name}${heldBy === r.address ? "" : ` (of ${heldBy})`} also appears in ${listWords([...new Set(where)])}: it is not secret; give it a value of its own`,
         where: { address: r.address },
       });
       break;
