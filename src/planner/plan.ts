@@ -63,7 +63,8 @@ export function plan(input: PlanInput): Plan {
   const observed = new Map(input.observation.resources.map((o) => [o.address, o]));
   const observedProviders = new Set(input.observation.observedProviders);
   const forced = new Set(input.replace ?? []);
-  const schemaOf = (provider: ProviderName, type: ResourceType): ResourceSchema | undefined => input.schemas[provider]?.[type];
+  const schemaOf = (provider: ProviderName | undefined, type: ResourceType): ResourceSchema | undefined =>
+    provider === undefined ? undefined : input.schemas[provider]?.[type];
 
   const drift: DriftEntry[] = [];
   const driftOf = new Map<Address, Drift>();
@@ -89,7 +90,7 @@ export function plan(input: PlanInput): Plan {
     const d = desired.get(address);
     const r = recorded.get(address);
     const o = observed.get(address);
-    const schema = schemaOf((d ?? r ?? o)?.provider ?? "docker", (d ?? r ?? o)!.type);
+    const schema = schemaOf((d ?? r ?? o)?.provider, (d ?? r ?? o)!.type);
     if (o?.foreign && !schema?.adoptsForeign) {
       // Never an orphan to delete: it is not ours. Only a name the plan needs makes it matter.
       if (!d) continue;
@@ -114,6 +115,7 @@ export function plan(input: PlanInput): Plan {
   refuseDataLoss(targeted, (provider, type) => schemaOf(provider, type)?.holdsData === true, allowed);
   const planned = targeted.map((c) => ({ ...c, ...maskingPaths(schemaOf(c.provider, c.type), c.before, c.after) }));
   const driftPlanned = drift.map((d) => ({ ...d, ...maskingPaths(schemaOf(d.provider, d.type), d.before, d.after) }));
+  const changing = new Set(targeted.filter((c) => !isNoOp(c)).map((c) => c.address));
 
   return {
     formatVersion: "1.0",
@@ -127,7 +129,8 @@ export function plan(input: PlanInput): Plan {
     gaps: [...input.observation.gaps],
     warnings: [...(input.warnings ?? [])],
     kept,
-    conflicts,
+    // A conflict blocks apply only where the plan changes something: not beside a --target.
+    conflicts: conflicts.filter((c) => changing.has(c.address)),
   };
 }
 

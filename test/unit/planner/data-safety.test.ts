@@ -95,6 +95,12 @@ describe("planner: what Berth did not make is shown, never silently removed", ()
     expect(c.before).toMatchObject({ container_id: "compose-id" });
   });
 
+  it("a conflict outside --target does not block the targeted change", () => {
+    const p = planOf({ desired: [network, container("db", 0), container("web", 0)], recorded: [], observation: observation([composeDb]), targets: ["container.web[0]"] });
+    expect(p.conflicts).toEqual([]);
+    expect(summarize(p)).toEqual(["container.web[0]: create (new)", "network.default: create (new)"]);
+  });
+
   it("a foreign object the template does not want is not an orphan to delete", () => {
     const p = planOf({ desired: [network], recorded: [], observation: observation([composeDb]) });
     expect(p.changes.some((c) => c.address === "container.db[0]")).toBe(false);
