@@ -14,8 +14,10 @@ DOCKER_SOCK=/var/run/docker.sock
 ETCD_URL=http://127.0.0.1:2379
 ETCD_DATA=$STATE_DIR/etcd-data
 
-REQUIRED_PKGS=(docker.io etcd-server nginx libnginx-mod-stream busybox-static tmux curl openssl)
-OPTIONAL_PKGS=(docker-compose) # the 1.29 peer used by benchmarks; may fail to install
+# docker-compose (1.29) is the peer the compose-corpus test reads every file with, and the
+# benchmarks measure against: the tests need it, so it is required like the engines.
+REQUIRED_PKGS=(docker.io etcd-server nginx libnginx-mod-stream busybox-static tmux curl openssl docker-compose)
+OPTIONAL_PKGS=()
 
 say() { printf 'engines: %s\n' "$*"; }
 warn() { printf 'engines: WARNING: %s\n' "$*" >&2; }
