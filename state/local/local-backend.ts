@@ -72,6 +72,9 @@ export class LocalStateBackend implements StateBackend {
       await releaseLock();
       throw new UserError("E_STATE_WRITE", `could not write the lock holder file ${this.holderPath}: ${ioReason(e)}; nothing was changed`);
     }
+    // Under the lock no writer of ours runs: what a killed one left half-written goes now, even
+    // when this apply turns out to have nothing to write.
+    await this.removeAbandonedTemporaries();
     let released = false;
     return {
       release: async () => {

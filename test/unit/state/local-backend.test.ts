@@ -112,6 +112,15 @@ describe("LocalStateBackend", () => {
     expect(left).toContain(someoneElses.split("/").pop());
   });
 
+  it("removes them when an apply takes the lock, even if it then has nothing to write", async () => {
+    await backend.write(nextState(null, "shop", [network]), 0);
+    const abandoned = `${path}.backup.${2 ** 22 + 17}.0a1b2c3d.tmp`;
+    await writeFile(abandoned, "half a backup");
+    const lock = await backend.lock("berth apply");
+    await lock.release();
+    expect(await readdir(join(dir, ".berth"))).not.toContain(abandoned.split("/").pop());
+  });
+
   it("takes over at once the write lock of a writer killed while it held it", async () => {
     const first = nextState(null, "shop", [network]);
     await backend.write(first, 0);
