@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type Docker from "dockerode";
 import { ROOT, httpGet } from "../e2e/helpers.js";
 import { freePort } from "../e2e/local-nginx.js";
-import { Project, V1, V2, expectConverges, expectStateLoads, report, requireDocker, show, waitForOutput } from "./harness.js";
+import { trackProjects, type Project, V1, V2, expectConverges, expectStateLoads, report, show, waitForOutput } from "./harness.js";
 
 /**
  * The engines fail under Berth: the router's nginx killed between two applies, etcd (the state
@@ -18,22 +17,10 @@ import { Project, V1, V2, expectConverges, expectStateLoads, report, requireDock
  * starts it: that stops every container on it, so it disrupts tests running beside this one.
  */
 describe("engine faults during and between applies", () => {
-  let docker: Docker;
-  const projects: Project[] = [];
-
-  beforeAll(async () => {
-    docker = await requireDocker();
-  });
-  afterAll(async () => {
-    for (const p of projects) {
-      await p.run("destroy", "--auto-approve").catch(() => {});
-      await p.cleanup(docker);
-    }
-  });
+  const projects = trackProjects();
 
   it("the router's nginx killed between two applies: the plan sees it, the next apply brings it back", async () => {
-    const p = await Project.create("nginx");
-    projects.push(p);
+    const p = await projects.create("nginx");
     await p.write(V1);
     await p.applyOk();
     expect((await viaRouter(p)).status).toBe(200);
@@ -50,7 +37,7 @@ describe("engine faults during and between applies", () => {
     const plan = await p.run("plan", "--detailed-exitcode");
     expect(plan.code, `the plan shows the router must be fixed\n${show(plan)}`).toBe(2);
     await p.write(V2); // the second apply also changes the service
-    const converged = await expectConverges(docker, p, V2);
+    const converged = await expectConverges(projects.docker, p, V2);
     const up = await viaRouter(p);
     expect(up.status, "the router answers again").toBe(200);
     report(
@@ -62,8 +49,7 @@ describe("engine faults during and between applies", () => {
 
   it("etcd (the state backend) killed during an apply: apply fails saying so; with etcd back, the next apply converges", async () => {
     const etcd = await OwnEtcd.start();
-    const p = await Project.create("etcd");
-    projects.push(p);
+    const p = await projects.create("etcd");
     try {
       p.state = `etcd://127.0.0.1:${etcd.clientPort}/${p.name}`;
       await p.write(V1);
@@ -83,7 +69,7 @@ describe("engine faults during and between applies", () => {
       const completed = (ended.stdout.match(/complete after/g) ?? []).length;
 
       await etcd.restart();
-      const converged = await expectConverges(docker, p, V2);
+      const converged = await expectConverges(projects.docker, p, V2);
       report(
         "etcd-killed",
         `own etcd on 127.0.0.1:${etcd.clientPort} SIGKILLed after the first of 8 steps completed: apply exit 1 ` +
@@ -99,8 +85,7 @@ describe("engine faults during and between applies", () => {
   it("dockerd restarted during an apply: the apply ends cleanly; with dockerd back, the next apply converges", async () => {
     const pidFile = path.join(process.env.BERTH_ENGINES_DIR ?? "/tmp/berth-engines", "dockerd.pid");
     expect(existsSync(pidFile), `dockerd must have been started by scripts/engines.sh (no ${pidFile}): this case restarts it the same way`).toBe(true);
-    const p = await Project.create("dockerd");
-    projects.push(p);
+    const p = await projects.create("dockerd");
     await p.write(V1);
     await p.applyOk();
     await p.write(V2);
@@ -112,7 +97,7 @@ describe("engine faults during and between applies", () => {
     const ended = await running.done;
     const start = spawnSync("bash", [path.join(ROOT, "scripts/engines.sh"), "start"], { encoding: "utf8" });
     expect(start.status, start.stdout + start.stderr).toBe(0);
-    await waitUntil(async () => (await docker.ping().then(() => true, () => false)), 120_000, "dockerd to answer again");
+    await waitUntil(async () => (await projects.docker.ping().then(() => true, () => false)), 120_000, "dockerd to answer again");
     const restartMs = performance.now() - t0;
     // dockerd answers while it shuts down (it stops its containers first): the apply may fail
     // or finish; either way it must end with a clear outcome, and the next apply must converge.
@@ -122,7 +107,7 @@ describe("engine faults during and between applies", () => {
     const completed = (ended.stdout.match(/complete after/g) ?? []).length;
 
     await expectStateLoads(p);
-    const converged = await expectConverges(docker, p, V2);
+    const converged = await expectConverges(projects.docker, p, V2);
     const up = await viaRouter(p);
     expect(up.status, "the router reaches the replicas again").toBe(200);
     report(

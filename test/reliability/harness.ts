@@ -13,11 +13,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { stopRouter } from "../../providers/routing/stop-router.js";
 import { parseState } from "../../state/new-state.js";
 import { freePort } from "../e2e/local-nginx.js";
-import { BERTH, berth, projectContainers, removeProject, uniqueProject, type RunResult } from "../e2e/helpers.js";
+import { BERTH, berth, projectContainers, removeProject, requireDocker, uniqueProject, type RunResult } from "../e2e/helpers.js";
 
 export { berth, projectContainers, removeProject, requireDocker, type RunResult } from "../e2e/helpers.js";
 
@@ -165,12 +165,44 @@ export class Project {
     return r;
   }
 
+  /** Destroyed through Berth, then whatever the case left removed: the end of every case's project. */
+  async dispose(docker: Docker | undefined): Promise<void> {
+    await this.run("destroy", "--auto-approve").catch(() => {});
+    await this.cleanup(docker);
+  }
+
   /** Whatever the case left: containers, network, the private router's nginx, the folder. */
   async cleanup(docker: Docker | undefined): Promise<void> {
     if (docker) await removeProject(docker, this.name).catch(() => {});
     if (this.routerDir && existsSync(this.routerDir)) await stopRouter(this.routerDir).catch(() => false);
     await rm(this.dir, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+/**
+ * The projects a test file makes, each disposed of after the file whatever happened, and the
+ * engine, asked for once before the first case (a case fails, never skips, without it).
+ */
+export function trackProjects(): { readonly docker: Docker; create(prefix: string): Promise<Project> } {
+  let docker: Docker | undefined;
+  const projects: Project[] = [];
+  beforeAll(async () => {
+    docker = await requireDocker();
+  });
+  afterAll(async () => {
+    for (const p of projects) await p.dispose(docker);
+  });
+  return {
+    get docker() {
+      if (!docker) throw new Error("the engine is asked for before the first case");
+      return docker;
+    },
+    async create(prefix) {
+      const p = await Project.create(prefix);
+      projects.push(p);
+      return p;
+    },
+  };
 }
 
 /** Names `<project>_web_<i>` of the desired replicas. */

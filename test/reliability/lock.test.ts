@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type Docker from "dockerode";
 import { Etcd3 } from "etcd3";
-import { Project, V1, V2, berth, expectExactly, report, requireDocker, runningNames, show, waitForOutput, webTemplate } from "./harness.js";
+import { trackProjects, V1, V2, berth, expectExactly, report, runningNames, show, waitForOutput, webTemplate } from "./harness.js";
 
 /**
  * Two applies at once on one project: the second is refused at once, naming the lock holder,
@@ -13,18 +12,10 @@ import { Project, V1, V2, berth, expectExactly, report, requireDocker, runningNa
 const ETCD = "127.0.0.1:2379";
 
 describe("two applies at once on one project", () => {
-  let docker: Docker;
-  const projects: Project[] = [];
+  const projects = trackProjects();
   const prefixes: string[] = [];
 
-  beforeAll(async () => {
-    docker = await requireDocker();
-  });
   afterAll(async () => {
-    for (const p of projects) {
-      await p.run("destroy", "--auto-approve").catch(() => {});
-      await p.cleanup(docker);
-    }
     if (prefixes.length > 0) {
       const etcd = new Etcd3({ hosts: `http://${ETCD}` });
       for (const prefix of prefixes) await etcd.delete().prefix(`/${prefix}/`).catch(() => {});
@@ -34,8 +25,7 @@ describe("two applies at once on one project", () => {
 
   for (const backend of ["local", "etcd"] as const) {
     it(`the second is refused at once naming the holder (${backend} state)`, async () => {
-      const p = await Project.create(`lock${backend === "etcd" ? "e" : "l"}`);
-      projects.push(p);
+      const p = await projects.create(`lock${backend === "etcd" ? "e" : "l"}`);
       if (backend === "etcd") {
         p.state = `etcd://${ETCD}/${p.name}`;
         prefixes.push(p.name);
@@ -50,7 +40,7 @@ describe("two applies at once on one project", () => {
       await p.write(V2);
       const first = p.start("apply", "--auto-approve");
       await waitForOutput(first, /Creating\.\.\.|Replacing\.\.\./, 60_000);
-      const before = await runningNames(docker, p.name);
+      const before = await runningNames(projects.docker, p.name);
       const otherDir = path.join(p.dir, "other");
       await mkdir(otherDir, { recursive: true });
       const otherFile = path.join(otherDir, "docker-compose.yml");
@@ -73,7 +63,7 @@ describe("two applies at once on one project", () => {
 
       const ended = await first.done;
       expect(ended.code, show(ended)).toBe(0);
-      await expectExactly(docker, p, V2);
+      await expectExactly(projects.docker, p, V2);
       const plan = await p.run("plan", "--detailed-exitcode");
       expect(plan.code, show(plan)).toBe(0);
       if (backend === "local") expect(await readFile(p.state, "utf8")).not.toContain("OTHER");

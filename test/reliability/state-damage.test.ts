@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { existsSync, openSync, closeSync, writeSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type Docker from "dockerode";
-import { Project, V1, V2, bytesOf, expectConverges, projectContainers, report, requireDocker, show, waitForOutput } from "./harness.js";
+import { trackProjects, V1, V2, bytesOf, expectConverges, projectContainers, report, show, waitForOutput } from "./harness.js";
 
 /**
  * A damaged state file (truncated, bytes flipped by hand, valid JSON of the wrong shape, empty)
@@ -14,22 +13,10 @@ import { Project, V1, V2, bytesOf, expectConverges, projectContainers, report, r
  * says what happened; once there is room again the next apply converges.
  */
 describe("damaged state and a full state disk", () => {
-  let docker: Docker;
-  const projects: Project[] = [];
-
-  beforeAll(async () => {
-    docker = await requireDocker();
-  });
-  afterAll(async () => {
-    for (const p of projects) {
-      await p.run("destroy", "--auto-approve").catch(() => {});
-      await p.cleanup(docker);
-    }
-  });
+  const projects = trackProjects();
 
   it("a truncated or hand-corrupted state file is refused, naming the file and the backup; nothing changes", async () => {
-    const p = await Project.create("corrupt");
-    projects.push(p);
+    const p = await projects.create("corrupt");
     await p.write(V1);
     await p.applyOk();
     await p.write(V2); // so that an apply that wrongly went ahead would change containers
@@ -37,7 +24,7 @@ describe("damaged state and a full state disk", () => {
     const backupPath = `${p.statePath}.backup`;
     const backup = await bytesOf(backupPath);
     expect(backup, "a backup exists after an apply of several steps").not.toBeNull();
-    const idsBefore = (await projectContainers(docker, p.name)).map((c) => c.Id).sort();
+    const idsBefore = (await projectContainers(projects.docker, p.name)).map((c) => c.Id).sort();
 
     const damages: Record<string, string> = {
       "truncated to half": good.slice(0, Math.floor(good.length / 2)),
@@ -63,11 +50,11 @@ describe("damaged state and a full state disk", () => {
       }
       expect(await readFile(p.statePath, "utf8"), `${what}: the damaged file is left as it was for the user to inspect`).toBe(text);
       expect(await bytesOf(backupPath), `${what}: the backup is intact`).toEqual(backup);
-      expect((await projectContainers(docker, p.name)).map((c) => c.Id).sort(), `${what}: no container changed`).toEqual(idsBefore);
+      expect((await projectContainers(projects.docker, p.name)).map((c) => c.Id).sort(), `${what}: no container changed`).toEqual(idsBefore);
     }
     // The error's advice works: the backup copied over the file gives a state that loads.
     await writeFile(p.statePath, backup!);
-    const converged = await expectConverges(docker, p, V2);
+    const converged = await expectConverges(projects.docker, p, V2);
     report(
       "corrupt-state",
       `${Object.keys(damages).length} damages (${Object.keys(damages).join(", ")}) × 5 commands: ${refusals} refusals naming file and backup, ` +
@@ -76,8 +63,7 @@ describe("damaged state and a full state disk", () => {
   });
 
   it("a state write failing for lack of space stops the apply; the previous state and its backup are intact", async () => {
-    const p = await Project.create("nospace");
-    projects.push(p);
+    const p = await projects.create("nospace");
     const stateDir = path.join(p.dir, "state");
     await mkdir(stateDir, { recursive: true });
     // Room for a few state files (each ~11 KB with 3 routed replicas), and a filler to use it up.
@@ -91,7 +77,7 @@ describe("damaged state and a full state disk", () => {
       const backup = await bytesOf(backupPath);
       expect(backup).not.toBeNull();
       const filler = path.join(stateDir, "filler");
-      const idsBefore = (await projectContainers(docker, p.name)).map((c) => c.Id).sort();
+      const idsBefore = (await projectContainers(projects.docker, p.name)).map((c) => c.Id).sort();
       await p.write(V2);
 
       // A disk already full: refused before anything is applied.
@@ -100,7 +86,7 @@ describe("damaged state and a full state disk", () => {
       expect(full.code, show(full)).toBe(1);
       expect(full.stderr, "the error says what happened").toMatch(/no space left on device/i);
       expect(full.stderr, "a clear error, not a crash").not.toMatch(/internal error/);
-      expect((await projectContainers(docker, p.name)).map((c) => c.Id).sort(), "nothing changed").toEqual(idsBefore);
+      expect((await projectContainers(projects.docker, p.name)).map((c) => c.Id).sort(), "nothing changed").toEqual(idsBefore);
       await rm(filler);
 
       // The disk fills while the apply runs: the next state write fails.
@@ -121,10 +107,10 @@ describe("damaged state and a full state disk", () => {
       const started = (r.stdout.match(/Creating\.\.\.|Replacing\.\.\.|Modifying\.\.\.|Destroying\.\.\./g) ?? []).length;
       const skipped = (r.stdout + r.stderr).match(/state could not be saved/g)?.length ?? 0;
       expect(started, "not every step started").toBeLessThan(8);
-      const idsAfter = (await projectContainers(docker, p.name)).map((c) => c.Id).sort();
+      const idsAfter = (await projectContainers(projects.docker, p.name)).map((c) => c.Id).sort();
 
       await rm(filler);
-      const converged = await expectConverges(docker, p, V2);
+      const converged = await expectConverges(projects.docker, p, V2);
       report(
         "disk-full",
         `tmpfs of 256 KiB as the state folder; full before the apply (${Math.round(fillerBytes / 1024)} KiB filler): exit 1, "${firstErrorLine(full.stderr)}", nothing changed; ` +
