@@ -15,13 +15,12 @@
  * accept/refuse list: a key going from "refused" to "supported" only moves a file from one
  * summary column to another, and then its interpretation must equal compose's.
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { berth, ROOT } from "./helpers.js";
+import { berth, ROOT, runProcess, type RunResult } from "./helpers.js";
 import { loadTemplate } from "../../src/template/load.js";
 import { buildDesired } from "../../src/model/desired.js";
 
@@ -227,23 +226,8 @@ const ALLOWED: Allowed[] = [
 // ---------------------------------------------------------------------------------------------
 // Running the tools.
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: CWD, env: CHILD_ENV as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? "");
-  });
+function run(cmd: string, args: string[], input?: string): Promise<RunResult> {
+  return runProcess(cmd, args, { cwd: CWD, env: CHILD_ENV as NodeJS.ProcessEnv, input });
 }
 
 /** POSIX shell words as docker-py splits a string command (shlex.split): the real peer's rule, not Berth's splitter. */
@@ -473,7 +457,7 @@ function namesAKey(line: string): boolean {
 }
 
 /** Problems with how Berth ended: a crash, a stack trace, an error that says neither where nor what. */
-function invariantProblems(what: string, r: Run): string[] {
+function invariantProblems(what: string, r: RunResult): string[] {
   const problems: string[] = [];
   if (r.code !== 0 && r.code !== 1) problems.push(`${what}: exit code ${r.code} (expected 0 or 1)`);
   const trace = r.stderr.split("\n").find((l) => /^    at /.test(l));

@@ -4,13 +4,12 @@
  * github-script calls (examples/gitops/.github/scripts/berth-gitops.mjs, against a fake GitHub).
  * No engine needed.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../helpers.js";
+import { ROOT, runProcess, type RunResult } from "../helpers.js";
 
 const POLICY = path.join(ROOT, "examples/gitops/policy/check-plan.mjs");
 
@@ -41,17 +40,8 @@ interface Gitops {
 
 const gitops = (): Promise<Gitops> => import(pathToFileURL(path.join(ROOT, "examples/gitops/.github/scripts/berth-gitops.mjs")).href);
 
-function policy(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [POLICY, ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin ?? "");
-  });
+function policy(args: string[], stdin?: string): Promise<RunResult> {
+  return runProcess(process.execPath, [POLICY, ...args], { input: stdin });
 }
 
 function change(address: string, actions: string[], before: object | null, after: object | null) {
