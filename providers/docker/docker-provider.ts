@@ -7,15 +7,16 @@ import type { ContainerAttributes, NetworkAttributes } from "./attributes.js";
 import { applyImage, digestBuildContexts, observeImages } from "./image-resource.js";
 import { LABEL_CONFIG_HASH, LABEL_INDEX, LABEL_PROJECT, LABEL_SERVICE } from "./attributes.js";
 import { connectDocker, ignoreStatus, withEngine } from "./client.js";
-import { LABEL_TEMPORARY, TEMPORARY_SUFFIX, containerUpdate, healthcheckMode, publishedPorts, restartPolicyOf, stopTimeoutOf } from "./container-spec.js";
+import { LABEL_TEMPORARY, TEMPORARY_SUFFIX, containerUpdate, healthcheckMode, publishedPorts, stopTimeoutOf } from "./container-spec.js";
 import { createAndStart, removeContainer, stopAndRemove } from "./containers.js";
 import { ensureImage, indexImages, lookupImageId } from "./images.js";
 import { waitForDependencies } from "./dependencies.js";
 import { readyTimeoutMs, waitUntilReady } from "./readiness.js";
 import { dockerSchema } from "./schema.js";
 import { madeBy } from "./foreign.js";
-import { applyNetwork, checkExternalNetworks, observeNetworks } from "./networks.js";
-import { applyVolume, checkExternalVolumes, observeVolumes } from "./volumes.js";
+import { checkExternalResources } from "./external.js";
+import { applyNetwork, observeNetworks } from "./networks.js";
+import { applyVolume, observeVolumes } from "./volumes.js";
 
 export interface DockerProviderOptions {
   docker?: Docker;
@@ -70,7 +71,7 @@ export class DockerProvider implements Provider {
 
   /** Fill each container's image_id from one image list: a rebuilt tag then plans as a replacement. */
   async resolveDesired(desired: DesiredResource[]): Promise<DesiredResource[]> {
-    await withEngine(this.docker, () => Promise.all([checkExternalVolumes(this.docker, desired), checkExternalNetworks(this.docker, desired)]));
+    await withEngine(this.docker, () => checkExternalResources(this.docker, desired));
     if (!desired.some((r) => r.type === "container")) return desired.map((r) => ({ ...r }));
     const byRef = await withEngine(this.docker, async () => indexImages(await this.docker.listImages()));
     return desired.map((r) => {

@@ -40,18 +40,6 @@ export async function observeNetworks(docker: Docker, project: string, desired: 
   return [...observed.values()];
 }
 
-/** An external network must already exist: found at plan time, not half-way through an apply. */
-export async function checkExternalNetworks(docker: Docker, desired: readonly DesiredResource[]): Promise<void> {
-  for (const d of desired.filter((r) => r.type === "network" && r.attributes.external === true)) {
-    const name = String(d.attributes.name);
-    if (!(await findNetworkId(docker, name))) {
-      throw new UserError("E_EXTERNAL_NETWORK", `network ${name} is declared external but does not exist; create it (docker network create ${name}) or drop external: true`, {
-        address: d.address,
-      });
-    }
-  }
-}
-
 export async function applyNetwork(docker: Docker, change: ResourceChange, project: string): Promise<Attributes | null> {
   const before = change.before as NetworkAttributes | null;
   const after = change.after as NetworkAttributes | null;

@@ -34,22 +34,6 @@ export async function observeVolumes(docker: Docker, project: string, desired: r
   return [...observed.values()];
 }
 
-/** An external volume must already exist: found at plan time, not half-way through an apply. */
-export async function checkExternalVolumes(docker: Docker, desired: readonly DesiredResource[]): Promise<void> {
-  const external = desired.filter((d) => d.type === "volume" && d.attributes.external === true);
-  for (const d of external) {
-    const name = String(d.attributes.name);
-    try {
-      await docker.getVolume(name).inspect();
-    } catch (e) {
-      if (engineStatus(e) !== 404) throw e;
-      throw new UserError("E_EXTERNAL_VOLUME", `volume ${name} is declared external but does not exist; create it (docker volume create ${name}) or drop external: true`, {
-        address: d.address,
-      });
-    }
-  }
-}
-
 export async function applyVolume(docker: Docker, change: ResourceChange, project: string): Promise<Attributes | null> {
   const before = change.before as VolumeAttributes | null;
   const after = change.after as VolumeAttributes | null;
@@ -61,7 +45,7 @@ export async function applyVolume(docker: Docker, change: ResourceChange, projec
 
 /** Creates the volume, or takes over the one already there with its data (compose's, a crashed apply's). */
 async function ensureVolume(docker: Docker, after: VolumeAttributes, address: string, project: string): Promise<Attributes> {
-  const existing = await inspectOrNull(docker, after.name);
+  const existing = await inspectVolumeOrNull(docker, after.name);
   if (existing) return { ...after } as Attributes;
   if (after.external) {
     throw new UserError("E_EXTERNAL_VOLUME", `volume ${after.name} is declared external but does not exist`, { address });
@@ -90,7 +74,8 @@ async function deleteVolume(docker: Docker, before: VolumeAttributes, address: s
   }
 }
 
-async function inspectOrNull(docker: Docker, name: string): Promise<unknown> {
+/** The volume, or null when the engine has none of that name. */
+export async function inspectVolumeOrNull(docker: Docker, name: string): Promise<unknown> {
   try {
     return await docker.getVolume(name).inspect();
   } catch (e) {
