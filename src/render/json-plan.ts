@@ -6,7 +6,7 @@
 import type { DriftEntry, MaskedPlan, ResourceChange } from "../core/plan.js";
 import type { Diagnostic } from "../core/errors.js";
 import { MASK, SENSITIVE_CHANGED } from "../core/secrets.js";
-import type { AttrValue, Attributes, ProviderName, ResourceType } from "../core/types.js";
+import type { AttrValue, Attributes } from "../core/types.js";
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
