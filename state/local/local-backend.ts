@@ -128,6 +128,9 @@ export class LocalStateBackend implements StateBackend {
       await writeDurably(stagedBackup, await readFile(this.path, "utf8"));
     }
     await rename(stagedBackup, this.backupPath);
+    // When the backup already was a link of the state (a writer killed between its two
+    // renames), rename(2) succeeds doing nothing and the staged link stays: it goes here.
+    await rm(stagedBackup, { force: true });
   }
 
   private writeFailed(e: unknown, currentSerial: number): UserError {

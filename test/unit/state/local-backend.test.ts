@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { link, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -96,6 +96,19 @@ describe("LocalStateBackend", () => {
     expect(await readFile(`${path}.backup`, "utf8")).toBe(secondText);
     expect(await modeOf(`${path}.backup`)).toBe(0o600);
     expect((await readdir(join(dir, ".berth"))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("leaves no temporary file when a writer killed between its two renames left the backup a link of the state", async () => {
+    // rename(2) between two links of one file succeeds doing nothing: the staged backup link stayed.
+    const first = nextState(null, "shop", [network]);
+    await backend.write(first, 0);
+    await rm(`${path}.backup`, { force: true });
+    await link(path, `${path}.backup`);
+    await backend.write(nextState(first, "shop", [network, web0]), 1);
+
+    expect((await readdir(join(dir, ".berth"))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(JSON.parse(await readFile(`${path}.backup`, "utf8")).serial).toBe(1);
+    expect((await backend.read())?.serial).toBe(2);
   });
 
   it("removes the temporary files a writer killed mid-write left, and only those", async () => {
