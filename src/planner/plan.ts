@@ -101,7 +101,7 @@ export function plan(input: PlanInput): Plan {
         conflicts.push(conflictOf(d, o));
         changes.push(change(d, ["create"], null, d.attributes, [], "new"));
       }
-    } else if (d && r) changes.push(planKept(d, r, driftOf.get(address), schema, forced.has(address)));
+    } else if (d && r) changes.push(withReleases(planKept(d, r, driftOf.get(address), schema, forced.has(address)), r));
     else if (d) changes.push(o ? planAdopt(d, o, schema) : change(d, ["create"], null, d.attributes, [], "new"));
     else if ((r || o) && schema?.holdsData && !allowed(address)) {
       kept.push(keptEntry(address, (r ?? o)!.type, input.destroy ?? false, r !== undefined));
@@ -389,6 +389,17 @@ function maskingPaths(schema: ResourceSchema | undefined, before: Attributes | n
   };
 }
 
+
+/**
+ * What the resource depended on when it was applied and no longer does (an upstream that stops
+ * listing a replica): that dependency is deleted only after this change, as Terraform orders an
+ * update of a dependent before the destruction of what it used.
+ */
+function withReleases(c: ResourceChange, r: RecordedResource): ResourceChange {
+  if (c.after === null) return c;
+  const releases = (r.dependsOn ?? []).filter((a) => !c.dependsOn.includes(a));
+  return releases.length > 0 ? { ...c, releases } : c;
+}
 
 function serviceOf(r: RecordedResource): string | null {
   if (r.service !== undefined) return r.service;
