@@ -470,7 +470,6 @@ function discoveryResource(spec: ServiceSpec, opts: ModelOptions): DesiredResour
     index: null,
     service: spec.name,
     attributes: {
-      path: `/berth/services/${opts.project}_${spec.name}`,
       name: spec.name,
       project: opts.project,
       definition: definitionOf(spec),
