@@ -7,7 +7,7 @@ import { secretReuseWarnings } from "../core/secret-reuse.js";
 import { resourcesMasker, type Masker } from "../core/mask.js";
 import type { Output } from "./output.js";
 import { DockerProvider } from "../../providers/docker/docker-provider.js";
-import { findTemplate, loadTemplate, readDotenv } from "../template/load.js";
+import { findTemplates, loadTemplate, readDotenv } from "../template/load.js";
 import type { Template } from "../template/types.js";
 import type { StateBackend, StateFile } from "../../state/backend.js";
 import { openStateBackend } from "../../state/open-backend.js";
@@ -34,8 +34,8 @@ export interface Workspace {
  */
 export async function openWorkspace(flags: GlobalFlags, output?: Output, env: NodeJS.ProcessEnv = process.env): Promise<Workspace> {
   const settings = resolveSettings(flags, env);
-  const file = findTemplate(process.cwd(), flags.file, env);
-  const template = await loadTemplate(file, { env, domain: settings.domain, profiles: settings.profiles, services: targetedServices(flags.target) });
+  const files = findTemplates(process.cwd(), flags.file, env);
+  const template = await loadTemplate(files, { env, domain: settings.domain, profiles: settings.profiles, services: targetedServices(flags.target) });
   const project = projectName(flags, env, template);
   const modelOptions: ModelOptions = {
     project,

@@ -16,7 +16,7 @@ import { checkFileReferences } from "./top-level-files.js";
 import type { LoadOptions, Template } from "./types.js";
 
 export { readDotenv } from "./dotenv.js";
-export { findTemplate, TEMPLATE_NAMES } from "./find-template.js";
+export { findTemplates, OVERRIDE_NAMES, TEMPLATE_NAMES } from "./find-template.js";
 export { serviceDependencies } from "./dependencies.js";
 
 /**
