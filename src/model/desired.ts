@@ -157,6 +157,7 @@ interface SharedFacts {
   networksDigest: string;
   conditions: Record<Address, DependencyCondition> | undefined;
   oneShot: boolean;
+  volumesFrom: string[];
   /** image.<service> the replicas run, when the template builds their image. */
   builtImage: Address | null;
   /** Digest of the attributes every replica shares, filled by the first replica. */
@@ -216,6 +217,8 @@ function sharedContainerFacts(
     // A network made again (new options) takes its containers with it: Docker cannot move them.
     networksDigest: sha256(canonicalJson(attachmentsOf(spec).map((a) => project.networks.attributesOf.get(a.key)!))),
     conditions: dependencyConditions(spec, byName),
+    // A service's mounts are its first replica's, as compose takes them from its first container.
+    volumesFrom: spec.volumesFrom.map((v) => `${v.kind === "service" ? replicaName(byName.get(v.name)!, 0, opts.project) : v.name}:${v.readOnly ? "ro" : "rw"}`),
     oneShot: project.oneShot,
     builtImage: project.builtImage,
     dependsOn: [
@@ -291,6 +294,8 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     files: shared.files,
     config_contents: shared.configContents,
     ...(shared.oneShot ? { one_shot: true } : {}),
+    // Only when written: states recorded before the key existed stay unchanged.
+    ...(shared.volumesFrom.length > 0 ? { volumes_from: shared.volumesFrom } : {}),
     config_hash: "",
   };
   // Only when written: states recorded before the key existed stay unchanged.

@@ -42,6 +42,7 @@ const NOTES: Record<string, string> = {
   restart: "updated in place",
   stop_grace_period: "whole seconds, as compose gives them to the engine",
   sysctls: "namespaced sysctls only (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*)",
+  volumes_from: "service, service:NAME (its first container, as compose takes it), container:NAME, each :ro or :rw; the service is created first. As in compose, a later replacement of that service does not recreate the containers that took its mounts",
   volumes: "relative host paths resolve against the folder of the file that names them (the template's for every -f file, as in compose)",
 };
 

@@ -7,7 +7,7 @@ import { readEnvFile, readEnvironment } from "./keys-environment.js";
 import { readHealthcheck } from "./keys-healthcheck.js";
 import { readLabels } from "./keys-labels.js";
 import { readExpose, readPorts } from "./keys-ports.js";
-import { readDependsOn, readExtraHosts, readLinks } from "./keys-references.js";
+import { readDependsOn, readExtraHosts, readLinks, readVolumesFrom } from "./keys-references.js";
 import { readDeploy, readScale } from "./keys-scale.js";
 import { readContainerName, readHostname, readImage, readRestart, readUser, readWorkingDir } from "./keys-text.js";
 import { readVolumes } from "./keys-volumes.js";
@@ -40,6 +40,7 @@ export const KEY_READERS: Record<string, KeyReader> = {
   restart: readRestart,
   volumes: readVolumes,
   depends_on: readDependsOn,
+  volumes_from: readVolumesFrom,
   healthcheck: readHealthcheck,
   hostname: readHostname,
   working_dir: readWorkingDir,

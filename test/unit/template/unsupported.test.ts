@@ -13,7 +13,7 @@ describe("unsupported compose keys are refused, never ignored", () => {
       "services:",
       "  web:",
       "    image: a",
-      "    volumes_from: [db]",
+      "    external_links: [redis_1]",
       "    cpu_count: 2",
       "    colour: blue",
       "  db:",
