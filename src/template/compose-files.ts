@@ -256,10 +256,13 @@ class FileReader {
     return withImported(ctx, root, imported);
   }
 
-  /** The variables an included file is interpolated with: the shell's over its env files (its project's .env by default). */
+  /**
+   * The variables an included file is interpolated with: the including file's (the shell's and
+   * its .env) over the included one's env files, its project's .env by default (compose-go's rule).
+   */
   private includeEnv(spec: IncludeSpec, here: { dir: string; shownDir: string }, project: { dir: string; shownDir: string }, at: SourceLoc): Record<string, string | undefined> {
     const { ctx } = this;
-    const shell = ctx.settings.shellEnv;
+    const shell = definedOnly(this.file.env);
     if (spec.envFiles.length === 0) {
       const dotenv = loadDotenvBeside(project.dir, project.shownDir);
       ctx.diagnostics.push(...dotenv.problems);
@@ -399,4 +402,8 @@ function includeSpec(ctx: LoadContext, item: YamlNode, at: SourceLoc): IncludeSp
     return null;
   }
   return spec;
+}
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }

@@ -16,8 +16,6 @@ export interface LoadSettings {
   shownDir: string;
   /** Which services run (profiles.ts). */
   selection: ProfileSelection;
-  /** The process environment alone: an included file's variables come from it and its own env files. */
-  shellEnv: Record<string, string | undefined>;
 }
 
 /**

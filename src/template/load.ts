@@ -34,8 +34,7 @@ export async function loadTemplate(files: string | readonly string[], opts: Load
   const dir = path.resolve(shownDir);
   const dotenv = loadDotenvBeside(dir, shownDir);
   const selection = { profiles: opts.profiles ?? [], services: opts.services ?? [] };
-  const shellEnv = definedOnly(opts.env);
-  const settings: LoadSettings = { env: { ...dotenv.values, ...shellEnv }, domain: opts.domain, dir, shownDir, selection, shellEnv };
+  const settings: LoadSettings = { env: { ...dotenv.values, ...definedOnly(opts.env) }, domain: opts.domain, dir, shownDir, selection };
 
   const source = new SourceText(file, text);
   const ctx = new LoadContext(source, settings);

@@ -271,6 +271,21 @@ describe("include", () => {
     expectGolden(golden("merge-include.json"), view(template, dir));
   });
 
+  it("the including file's variables win over the included project's .env (compose-go's rule)", async () => {
+    const dir = folder({
+      "compose.yaml": "include: [db/compose.yaml]\nservices:\n  web:\n    image: web\n",
+      "db/compose.yaml": "services:\n  db:\n    image: postgres:${PG_VERSION}-${FLAVOUR}\n",
+      "db/.env": "PG_VERSION=16\nFLAVOUR=alpine\n",
+    });
+    const db = (await loadIn(dir, ["compose.yaml"], { PG_VERSION: "15" })).services.find((s) => s.name === "db")!;
+    expect(db.image).toBe("postgres:15-alpine");
+  });
+
+  it("an error in an included file is shown in that file", async () => {
+    const dir = folder({ "compose.yaml": "include: [db/compose.yaml]\nservices: {}\n", "db/compose.yaml": "services:\n  db:\n    image: postgres\n    ports: ['5432:99999']\n" });
+    expect(await errorsIn(dir, ["compose.yaml"])).toEqual([expect.stringMatching(/^db\/compose\.yaml:4:13: .*99999/)]);
+  });
+
   it("an included service the file also defines is an error at the local definition", async () => {
     const dir = folder({
       "compose.yaml": "include: [other.yml]\nservices:\n  db:\n    image: mine\n",
