@@ -304,6 +304,8 @@ function withImported(ctx: LoadContext, root: YAMLMap, imported: { entries: MapE
       at = entries.length - 1;
     }
     const existing = entries[at];
+    // A section that is not a map is reported by its reader; nothing is added to it.
+    if (!isMap(existing.value) && !isNullNode(existing.value)) continue;
     const current = isMap(existing.value) ? mapEntries(ctx, existing.value) : [];
     for (const e of incoming) {
       const clash = current.find((c) => c.key === e.key);

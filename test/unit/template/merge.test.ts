@@ -301,3 +301,21 @@ describe("include", () => {
     expect(await errorsIn(dir, ["compose.yaml"])).toEqual(["a.yml:1:11: include loops: compose.yaml → a.yml → compose.yaml"]);
   });
 });
+
+describe("what cannot be merged is still reported", () => {
+  it("services: that is not a map, beside an include", async () => {
+    const dir = folder({ "compose.yaml": "include: [other.yml]\nservices: [web]\n", "other.yml": "services:\n  db:\n    image: postgres\n" });
+    expect(await errorsIn(dir, ["compose.yaml"])).toEqual([expect.stringMatching(/^compose\.yaml:2:11: services must be a map/)]);
+  });
+
+  it("an override that is not a map, and a v1 file merged with a services: file", async () => {
+    const dir = folder({ "a.yml": "services:\n  web:\n    image: a\n", "b.yml": "- web\n", "v1.yml": "web:\n  image: b\n" });
+    expect(await errorsIn(dir, ["a.yml", "b.yml"])).toEqual(["b.yml:1:1: a compose file must be a map, got a list"]);
+    expect(await errorsIn(dir, ["a.yml", "v1.yml"])).toEqual(["v1.yml:1:1: cannot merge a compose file with services at the top (v1) and one with services:"]);
+  });
+
+  it("v1 files merge service by service", async () => {
+    const dir = folder({ "a.yml": "web:\n  image: a\n  environment: [A=1]\n", "b.yml": "web:\n  environment: [B=2]\n" });
+    expect((await loadIn(dir, ["a.yml", "b.yml"])).services[0].environment).toEqual({ A: "1", B: "2" });
+  });
+});
