@@ -201,6 +201,17 @@ const ALLOWED: Allowed[] = [
       [...new Set([...deps, ...linksOf(ctx.service, ctx.composeServices).map((l) => `${l.service}:service_started`)])].sort(),
   },
   {
+    // Deliberate, as compose orders them: a service whose volumes another takes (volumes_from) is
+    // created first; Berth's plan lists that as a service_started dependency, compose's config does not.
+    id: "volumes-from-are-dependencies",
+    field: "depends_on",
+    reason: "a volumes_from service is a service_started dependency in Berth's plan, as compose creates it first",
+    adjust: (deps: string[], ctx: Ctx) => {
+      const from = ((ctx.composeServices[ctx.service]?.volumes_from as string[] | undefined) ?? []).filter((v) => !String(v).startsWith("container:"));
+      return [...new Set([...deps, ...from.map((v) => `${String(v).replace(/^service:/, "").split(":")[0]}:service_started`)])].sort();
+    },
+  },
+  {
     // Deliberate (src/template/keys-scale.ts): deploy.replicas sets the replica count, as compose v2
     // does; compose 1.29 honours it only with --compatibility and otherwise runs one container.
     id: "deploy-replicas",
