@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, Pair, Scalar, YAMLMap, YAMLSeq, type Node } from "yaml";
 import type { LoadContext, YamlNode } from "./load-context.js";
-import { mapEntries, scalarText, seqItems } from "./yaml-nodes.js";
+import { isNullNode, mapEntries, scalarText, seqItems } from "./yaml-nodes.js";
 
 /**
  * compose's merge rules (compose-spec 13-merge.md, compose-go's override package), applied to
@@ -79,6 +79,8 @@ export function mergeNodes(ctx: LoadContext, path: readonly string[], base: Yaml
   if (base === undefined || isOverride(over)) return cleaned(ctx, over);
   const rule = SEQUENCE_RULES[pattern(path)];
   if (rule === "replace") return cleaned(ctx, over);
+  // A key written with nothing after it overrides nothing (compose-go: a nil override keeps the base); `!reset` is how to clear.
+  if (isNullNode(over)) return base;
   if (path.join(".").match(/^services\.[^.]+\.build$/) && (isMap(base) || isMap(over))) return mergeMaps(ctx, path, asBuildMap(ctx, base), asBuildMap(ctx, over));
   if (pattern(path) === "services.*.logging" && isMap(base) && isMap(over)) {
     // A different driver's options mean nothing to this one: compose replaces the whole section.

@@ -142,6 +142,16 @@ describe("several compose files are merged as docker compose merges them", () =>
     expect(web.environment).toEqual({ KEEP: "1" });
   });
 
+  it("a key written with nothing after it keeps the earlier value (only !reset clears)", async () => {
+    const dir = folder({
+      "a.yml": "services:\n  web:\n    image: a\n    environment: {A: '1'}\n    ports: ['8080:80']\n",
+      "b.yml": "services:\n  web:\n    environment:\n    ports:\n",
+    });
+    const web = (await loadIn(dir, ["a.yml", "b.yml"])).services[0];
+    expect(web.environment).toEqual({ A: "1" });
+    expect(web.ports).toHaveLength(1);
+  });
+
   it("errors name the file and line a value came from, not the first file's", async () => {
     const dir = folder({
       "compose.yaml": "services:\n  web:\n    image: a\n    ports: ['8080:80']\n",
