@@ -53,6 +53,8 @@ export class LoadContext {
   private readonly origins = new WeakMap<Node, SourceFile>();
   /** Every file read, in reading order (the template first): they all join the hash. */
   readonly files: SourceFile[] = [];
+  /** Whether any file wrote `!reset` or `!override`: when none did, nothing needs cleaning of them. */
+  mergeTags = false;
 
   constructor(
     /** The template (the first file): where a diagnostic with no node of its own is shown. */
@@ -106,7 +108,9 @@ export class LoadContext {
   addFile(file: SourceFile): void {
     this.files.push(file);
     visit(file.doc, (_key, node) => {
-      if (isNode(node)) this.origins.set(node, file);
+      if (!isNode(node)) return;
+      this.origins.set(node, file);
+      if (node.tag === "!reset" || node.tag === "!override") this.mergeTags = true;
     });
   }
 

@@ -137,7 +137,7 @@ function mergeLists(ctx: LoadContext, base: YAMLSeq, over: YAMLSeq, keyOf: (ctx:
 
 /** A node with every `!reset` key under it removed (a `!reset` with nothing to reset still clears the key). */
 export function cleaned(ctx: LoadContext, node: YamlNode): YamlNode {
-  if (!hasTags(ctx, node)) return node;
+  if (!ctx.mergeTags || !hasTags(ctx, node)) return node;
   if (isMap(node)) {
     const made = ctx.adopt(new YAMLMap(), node);
     made.items = mapEntries(ctx, node)
