@@ -218,7 +218,7 @@ function sharedContainerFacts(
     networksDigest: sha256(canonicalJson(attachmentsOf(spec).map((a) => project.networks.attributesOf.get(a.key)!))),
     conditions: dependencyConditions(spec, byName),
     // A service's mounts are its first replica's, as compose takes them from its first container.
-    volumesFrom: spec.volumesFrom.map((v) => `${v.kind === "service" ? replicaName(byName.get(v.name)!, 0, opts.project) : v.name}:${v.readOnly ? "ro" : "rw"}`),
+    volumesFrom: spec.volumesFrom.map((v) => `${v.kind === "container" ? v.name : sourceName(byName.get(v.name), v.name, opts.project)}:${v.readOnly ? "ro" : "rw"}`),
     oneShot: project.oneShot,
     builtImage: project.builtImage,
     dependsOn: [
@@ -318,6 +318,11 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     ...(shared.conditions ? { conditions: shared.conditions } : {}),
     ...(shared.builtImage ? { references: { image_id: { address: shared.builtImage, attribute: "image_id" } } } : {}),
   };
+}
+
+/** The first replica's Docker name of a service whose mounts another takes (a service the loader let through is always there). */
+function sourceName(source: ServiceSpec | undefined, service: string, project: string): string {
+  return source ? replicaName(source, 0, project) : containerName(project, service, 0);
 }
 
 /** The Docker name of replica `index`: the template's container_name (one replica only), else Berth's. */
