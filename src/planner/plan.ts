@@ -27,7 +27,7 @@ import { diffAttributes, ruleFor, sameValue, withComputed } from "./attribute-di
 import { detectDrift, type Drift } from "./drift.js";
 import { nameAndIndex } from "../core/address-parts.js";
 import { PREVENT_DESTROY_LABEL } from "../core/lifecycle.js";
-import { resolveReference } from "../core/references.js";
+import { referencedAddresses, resolveReference } from "../core/references.js";
 import { identifierPaths, normalizePaths, sensitivePaths } from "../core/secrets.js";
 
 export interface PlanInput {
@@ -474,5 +474,13 @@ function applyTargets(changes: ResourceChange[], targets: readonly Address[]): R
     for (const dep of byAddress.get(address)?.dependsOn ?? []) visit(dep);
   };
   for (const c of changes) if (targets.some((t) => addressMatches(t, c.address))) visit(c.address);
+  // What refers to a targeted change's values only after apply (an upstream's endpoints of a replaced
+  // replica) comes along: left out, it would point at what the change removes.
+  for (const c of changes) {
+    if (!c.knownAfterApply?.length || keep.has(c.address)) continue;
+    const refs = c.knownAfterApply.flatMap((attribute) => referencedAddresses(c.references ? { [attribute]: c.references[attribute] } : undefined));
+    // Only itself: its other references stay as recorded, and the executor reads them from the state.
+    if (refs.some((a) => keep.has(a))) keep.add(c.address);
+  }
   return changes.map((c) => (keep.has(c.address) ? c : { ...c, actions: ["no-op"], after: c.before, reason: null }));
 }
