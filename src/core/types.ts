@@ -1,8 +1,8 @@
 /** "network.default", "container.web[2]", "route.tomcat-sample.localhost", "upstream.x", "discovery.p_web" */
 export type Address = string;
 
-export type ResourceType = "network" | "volume" | "container" | "image" | "route" | "upstream" | "discovery";
-export type ProviderName = "docker" | "routing" | "discovery";
+export type ResourceType = "network" | "volume" | "container" | "image" | "route" | "upstream" | "discovery" | "service" | "config" | "secret";
+export type ProviderName = "docker" | "routing" | "discovery" | "swarm";
 
 /** JSON-compatible attribute values only: attributes are written to state and plan files. */
 export type AttrValue = string | number | boolean | null | AttrValue[] | { [key: string]: AttrValue };

@@ -104,6 +104,7 @@ export function newDraft(name: string, loc: SourceLoc): ServiceDraft {
       containerName: null,
       profiles: [],
       settings: {},
+      deploy: {},
       keyLocs: {},
     },
     envFromFiles: {},

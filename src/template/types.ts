@@ -243,8 +243,18 @@ export interface ServiceSpec {
   profiles: string[];
   /** Engine settings (keys-container.ts), by compose key; a key left unset is absent. */
   settings: ContainerSettings;
+  /**
+   * `deploy:` entries other than replicas, as written (plain JSON values): an engine that runs
+   * services rather than containers (swarm) reads them whole; one engine reads `settings`.
+   */
+  deploy: Record<string, DeployEntry>;
   /** Where each key of the service was written: semantic errors point here ("links", "ports", "labels.aliyun.scale"). */
   keyLocs: Record<string, SourceLoc>;
+}
+
+export interface DeployEntry {
+  value: unknown;
+  loc: SourceLoc;
 }
 
 export interface Ulimit {

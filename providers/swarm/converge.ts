@@ -1,0 +1,90 @@
+import type Docker from "dockerode";
+import { UserError } from "../../src/core/errors.js";
+
+export interface ConvergeOptions {
+  address: string;
+  /** The compose service's name, for messages. */
+  service: string;
+  serviceId: string;
+  replicas: number;
+  /** The image reference every running task must run. */
+  image: string;
+  /** Date.now() when the create or update was sent: an UpdateStatus older than that is an earlier update's. */
+  issuedAt: number;
+  timeoutMs: number;
+  aborted(): boolean;
+  log(message: string): void;
+}
+
+const POLL_MS = 500;
+/** An update that changes no task (replicas, labels) starts no rolling update: after this, tasks alone decide. */
+const UPDATE_START_GRACE_MS = 3_000;
+
+interface TaskInfo {
+  ID: string;
+  NodeID?: string;
+  DesiredState?: string;
+  Status?: { State?: string; Err?: string; Message?: string; Timestamp?: string };
+  Spec?: { ContainerSpec?: { Image?: string } };
+}
+
+/**
+ * Waits until the swarm has converged on the service as sent: its rolling update completed
+ * (UpdateStatus) and every desired task running the new image (with a healthcheck, a task is
+ * "running" only once healthy). A paused or rolled-back update is an error naming the service
+ * and the tasks' own error; so is a service whose tasks keep failing without one running.
+ */
+export async function waitForConvergence(docker: Docker, opts: ConvergeOptions): Promise<{ tasksRunning: number }> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let lastState = "";
+  for (;;) {
+    const service = (await docker.getService(opts.serviceId).inspect()) as Docker.Service;
+    const update = service.UpdateStatus;
+    const current = update?.StartedAt && Date.parse(update.StartedAt) >= opts.issuedAt - 1000 ? update : undefined;
+    const tasks = (await docker.listTasks({ filters: { service: [opts.serviceId] } })) as TaskInfo[];
+    if (current?.State && current.State !== lastState) {
+      lastState = current.State;
+      opts.log(`update ${current.State}${current.Message ? `: ${current.Message}` : ""}`);
+    }
+    if (current?.State === "paused" || current?.State === "rollback_started" || current?.State === "rollback_paused" || current?.State === "rollback_completed") {
+      const what = current.State === "paused" ? "the swarm paused the update" : "the swarm rolled the update back";
+      throw new UserError("E_SWARM_UPDATE_FAILED", `service ${opts.service}: ${what} (${current.Message ?? current.State})${taskError(tasks, opts.issuedAt)}`, { address: opts.address });
+    }
+    const updating = current?.State === "updating" || (!current && Date.now() - opts.issuedAt < UPDATE_START_GRACE_MS && tasks.some((t) => t.DesiredState === "running" && image(t) !== opts.image));
+    const running = tasks.filter((t) => t.DesiredState === "running" && t.Status?.State === "running");
+    const ours = running.filter((t) => image(t) === opts.image);
+    if (!updating && ours.length === opts.replicas && running.length === ours.length) return { tasksRunning: ours.length };
+    const failedSince = tasks.filter((t) => t.Status?.State && ["failed", "rejected"].includes(t.Status.State) && taskTime(t) >= opts.issuedAt - 1000);
+    // A create has no rollback: tasks that fail again and again with none up is the answer.
+    if (!current && ours.length === 0 && failedSince.length >= Math.max(3, opts.replicas * 2)) {
+      throw new UserError("E_SWARM_TASKS_FAILING", `service ${opts.service}: ${failedSince.length} tasks failed and none runs${taskError(tasks, opts.issuedAt)}`, { address: opts.address });
+    }
+    if (opts.aborted()) throw new UserError("E_INTERRUPTED", `service ${opts.service}: stopped waiting for the swarm (interrupted); the swarm carries on with the update`, { address: opts.address });
+    if (Date.now() > deadline) {
+      throw new UserError(
+        "E_SWARM_TIMEOUT",
+        `service ${opts.service}: ${ours.length} of ${opts.replicas} tasks running after ${Math.round(opts.timeoutMs / 1000)}s${taskError(tasks, opts.issuedAt)}`,
+        { address: opts.address },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+function image(t: TaskInfo): string {
+  return t.Spec?.ContainerSpec?.Image ?? "";
+}
+
+function taskTime(t: TaskInfo): number {
+  return t.Status?.Timestamp ? Date.parse(t.Status.Timestamp) : 0;
+}
+
+/** The most recent task error since the change was sent, in the engine's words. */
+function taskError(tasks: readonly TaskInfo[], since: number): string {
+  const failed = tasks
+    .filter((t) => (t.Status?.Err || ["failed", "rejected"].includes(t.Status?.State ?? "")) && taskTime(t) >= since - 1000)
+    .sort((a, b) => taskTime(b) - taskTime(a));
+  const last = failed[0];
+  if (!last) return "";
+  return `; task error: ${last.Status?.Err || last.Status?.Message || last.Status?.State}`;
+}
