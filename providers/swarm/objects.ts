@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
 import { hasAction, type ResourceChange } from "../../src/core/plan.js";
-import type { Attributes, DesiredResource, ObservedResource, RecordedResource } from "../../src/core/types.js";
+import type { Attributes, DesiredResource, Observed, RecordedResource } from "../../src/core/types.js";
 import { engineStatus, errorMessage, ignoreStatus } from "../docker/client.js";
 import { LABEL_KEY, LABEL_PROJECT, type SwarmFileAttributes, type SwarmNetworkAttributes } from "./attributes.js";
 
@@ -29,10 +29,10 @@ export async function fileIds(docker: Docker, kind: FileKind, names: readonly st
  * The project's networks by key; its configs and secrets whose names the record or the template
  * name (older generations of one key are left to collectUnused, not shown as the key's drift).
  */
-export async function observeObjects(docker: Docker, project: string, recorded: readonly RecordedResource[], desired: readonly DesiredResource[]): Promise<ObservedResource[]> {
+export async function observeObjects(docker: Docker, project: string, recorded: readonly RecordedResource[], desired: readonly DesiredResource[]): Promise<Observed[]> {
   const label = { label: [`${LABEL_PROJECT}=${project}`] };
   const [networks, configs, secrets] = await Promise.all([docker.listNetworks({ filters: label }), listFiles(docker, "config", label), listFiles(docker, "secret", label)]);
-  const observed: ObservedResource[] = [];
+  const observed: Observed[] = [];
   for (const n of networks) {
     const key = n.Labels?.[LABEL_KEY];
     if (key && n.Scope === "swarm") observed.push({ address: `network.${key}`, type: "network", attributes: { name: n.Name, network_id: n.Id } });

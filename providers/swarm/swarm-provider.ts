@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
 import { hasAction, type ResourceChange } from "../../src/core/plan.js";
 import type { ApplyContext, Provider, RefreshContext } from "../../src/core/provider.js";
-import type { Attributes, DesiredResource, ObservedResource, RecordedResource } from "../../src/core/types.js";
+import type { Attributes, DesiredResource, Observed, RecordedResource } from "../../src/core/types.js";
 import { connectDocker, errorMessage, ignoreStatus, withEngine } from "../docker/client.js";
 import { LABEL_PROJECT, LABEL_SERVICE, type ServiceAttributes } from "./attributes.js";
 import { waitForConvergence } from "./converge.js";
@@ -37,7 +37,7 @@ export class SwarmProvider implements Provider {
 
   // ------------------------------------------------------------------ observe
 
-  async refresh(ctx: RefreshContext): Promise<ObservedResource[]> {
+  async refresh(ctx: RefreshContext): Promise<Observed[]> {
     return withEngine(this.docker, async () => {
       await this.assertManager();
       const [services, objects] = await Promise.all([
@@ -45,7 +45,7 @@ export class SwarmProvider implements Provider {
         observeObjects(this.docker, ctx.project, ctx.recorded, ctx.desired),
       ]);
       const running = await this.runningTasks(services.map((s) => s.ID));
-      const observed: ObservedResource[] = services.flatMap((s) => {
+      const observed: Observed[] = services.flatMap((s) => {
         const service = s.Spec?.Labels?.[LABEL_SERVICE];
         if (!service) return [];
         return [{ address: `service.${service}`, type: "service" as const, attributes: observedServiceAttributes(s, running.get(s.ID) ?? 0) }];

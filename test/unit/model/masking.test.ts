@@ -10,17 +10,17 @@ import { UserError } from "../../../src/core/errors.js";
 import { secretReuseWarnings } from "../../../src/core/secret-reuse.js";
 import { MASK } from "../../../src/core/secrets.js";
 import type { Plan } from "../../../src/core/plan.js";
-import type { DesiredResource, ProviderName, RecordedResource } from "../../../src/core/types.js";
-import type { ProviderSchema } from "../../../src/core/provider.js";
+import type { DesiredResource, RecordedResource } from "../../../src/core/types.js";
 import { dockerSchema } from "../../../providers/docker/schema.js";
 import { routingSchema } from "../../../providers/routing/schema.js";
 import { discoverySchema, serviceRecordOf } from "../../../providers/discovery/discovery-provider.js";
+import type { ProviderSchema } from "../../../src/core/provider.js";
 import { readPlanFile, unmaskPlan, writePlanFile } from "../../../src/cli/plan-file.js";
 import { renderPlanText } from "../../../src/render/text-plan.js";
 import { renderPlanJson } from "../../../src/render/json-plan.js";
 import { joinMarkdownParts, renderPlanMarkdown } from "../../../src/render/markdown-plan.js";
 
-const SCHEMAS: Partial<Record<ProviderName, ProviderSchema>> = { docker: dockerSchema, routing: routingSchema, discovery: discoverySchema };
+const SCHEMAS: Record<string, ProviderSchema> = { docker: dockerSchema, routing: routingSchema, discovery: discoverySchema };
 
 async function desiredFrom(yaml: string, env: Record<string, string> = {}, discovery = false): Promise<DesiredResource[]> {
   const dir = await mkdtemp(path.join(tmpdir(), "berth-masking-"));
@@ -52,7 +52,7 @@ function planOf(desired: DesiredResource[], recorded: RecordedResource[], observ
     stateLineage: "l",
     stateSerial: 1,
     observation: {
-      resources: observed.map((r) => ({ address: r.address, type: r.type, attributes: { name: r.attributes.name, container_id: r.attributes.container_id } })),
+      resources: observed.map((r) => ({ address: r.address, type: r.type, provider: r.provider, attributes: { name: r.attributes.name, container_id: r.attributes.container_id } })),
       gaps: [{ provider: "discovery", reason: "etcd at http://127.0.0.1:2379 said: bad password s3cr3t-R00T-pw" }],
       observedProviders: ["docker", "routing"],
     },
@@ -173,7 +173,7 @@ describe("a secret that is also a name", () => {
 
   it("is said at validate and plan: the value is not secret", async () => {
     const desired = await desiredFrom(WORDPRESS);
-    const warnings = secretReuseWarnings(desired.map((d) => ({ address: d.address, attributes: d.attributes, schema: SCHEMAS[d.provider]?.[d.type] })));
+    const warnings = secretReuseWarnings(desired.map((d) => ({ address: d.address, attributes: d.attributes, schema: SCHEMAS[d.provider][d.type] })));
     expect(warnings).toEqual([
       {
         severity: "warning",
@@ -195,7 +195,7 @@ describe("a secret that is also a name", () => {
 
   it("is said too when the secret is also a plain value", async () => {
     const desired = await desiredFrom(`app:\n  image: berth/web:1\n  environment:\n    DB_PASSWORD: hunter2hunter\n    DB_USER: hunter2hunter\n`);
-    const warnings = secretReuseWarnings(desired.map((d) => ({ address: d.address, attributes: d.attributes, schema: SCHEMAS[d.provider]?.[d.type] })));
+    const warnings = secretReuseWarnings(desired.map((d) => ({ address: d.address, attributes: d.attributes, schema: SCHEMAS[d.provider][d.type] })));
     expect(warnings.map((w) => w.message)).toEqual([
       "the value of DB_PASSWORD also appears in environment.DB_USER: it is not secret; give it a value of its own",
     ]);
@@ -203,7 +203,7 @@ describe("a secret that is also a name", () => {
 
   it("warns nothing when secrets are secrets", async () => {
     const desired = await desiredFrom(TOMCAT_MYSQL, { DB_PASSWORD: "dbpw-4f1e9a" });
-    expect(secretReuseWarnings(desired.map((d) => ({ address: d.address, attributes: d.attributes, schema: SCHEMAS[d.provider]?.[d.type] })))).toEqual([]);
+    expect(secretReuseWarnings(desired.map((d) => ({ address: d.address, attributes: d.attributes, schema: SCHEMAS[d.provider][d.type] })))).toEqual([]);
   });
 });
 
@@ -234,7 +234,7 @@ describe("outside a plan", () => {
     const recorded = recordedOf(await desiredFrom(WORDPRESS));
     const [wp] = maskResources(
       recorded.filter((r) => r.type === "container"),
-      (r) => SCHEMAS[r.provider]?.[r.type],
+      (r) => SCHEMAS[r.provider][r.type],
     );
     expect(wp.attributes).toMatchObject({
       image: "wordpress:latest",

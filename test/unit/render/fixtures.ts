@@ -17,7 +17,7 @@ export const SIGNING_KEY = "k3y-material-0042";
 /** Every secret value, and distinctive fragments of them a partial leak would still show. */
 export const SECRETS = [DB_PASSWORD, API_TOKEN, SIGNING_KEY, "correct-horse", "9f8e7d6c5b4a", "material-0042"];
 
-const PROVIDER: Partial<Record<ResourceType, ProviderName>> = {
+const PROVIDER: Record<ResourceType, ProviderName> = {
   network: "docker",
   volume: "docker",
   container: "docker",
@@ -58,7 +58,7 @@ function maskingPaths(type: ResourceType, before: Attributes | null, after: Attr
 
 export function driftEntry(address: string, summary: string, before: Attributes | null, after: Attributes | null): DriftEntry {
   const type = address.slice(0, address.indexOf(".")) as ResourceType;
-  return { address, type, provider: PROVIDER[type] ?? "docker", ...nameAndIndex(address), summary, before, after, ...maskingPaths(type, before, after) };
+  return { address, type, provider: PROVIDER[type], ...nameAndIndex(address), summary, before, after, ...maskingPaths(type, before, after) };
 }
 
 export function change(
@@ -73,7 +73,7 @@ export function change(
   return {
     address,
     type,
-    provider: PROVIDER[type] ?? "docker",
+    provider: PROVIDER[type],
     name: m ? m[1] : address.slice(type.length + 1),
     index: m ? Number(m[2]) : null,
     service: m ? m[1] : null,
