@@ -32,6 +32,8 @@ REG_ADDR=$SUBNET_PREFIX.10
 ADDR_POOL=10.213.128.0/17
 # The demo images the lab serves (scripts/images.sh builds them on the host daemon).
 IMAGES=(tomcat:latest berth/web:1 berth/web:2 nginx:latest registry.aliyuncs.com/acs-sample/mysql:5.7)
+# Made by the lab from tomcat:latest: pulls fine, its tasks exit 3.
+BROKEN_IMAGE=berth/broken:1
 # Registries the nodes believe they reach: the lab's registry answers for all of them.
 ALIASED_REGISTRIES=(registry.aliyuncs.com)
 HOST_DOCKER=${BERTH_SWARM_LAB_HOST_DOCKER:-unix:///var/run/docker.sock}
@@ -222,7 +224,12 @@ images_up() {
   done
   [[ ${#missing[@]} -eq 0 ]] || die "images missing on the host daemon: ${missing[*]} (run: bash scripts/images.sh)"
   docker -H "$HOST_DOCKER" save "${IMAGES[@]}" | ndocker 1 load -q >/dev/null
-  for img in "${IMAGES[@]}"; do
+  # A bad image: it exists and pulls, and its tasks exit at once (what a failed update rolls back from).
+  ndocker 1 rm -f berth-broken-src >/dev/null 2>&1 || true
+  ndocker 1 create --name berth-broken-src tomcat:latest >/dev/null
+  ndocker 1 commit --change 'CMD ["/bin/sh", "-c", "echo broken on purpose >&2; exit 3"]' berth-broken-src "$BROKEN_IMAGE" >/dev/null
+  ndocker 1 rm berth-broken-src >/dev/null
+  for img in "${IMAGES[@]}" "$BROKEN_IMAGE"; do
     local target=$img
     # A Docker Hub name is pushed to the mirror under its canonical path (library/ for official images).
     if ! is_aliased "$img"; then target=$REG_ADDR/$(hub_path "$img"); ndocker 1 tag "$img" "$target"; fi
@@ -358,11 +365,11 @@ cmd_status() {
   return $ok
 }
 
-# What a test or a shell needs to talk to the lab, as KEY=VALUE lines.
+# What a test or a shell needs to talk to the lab, as KEY=VALUE lines a shell can eval.
 cmd_env() {
   echo "DOCKER_HOST=$(node_sock 1)"
-  echo "BERTH_SWARM_LAB_NODES=$(for n in "${NODES[@]}"; do printf '%s ' "$(node_addr "$n")"; done | sed 's/ $//')"
-  echo "BERTH_SWARM_LAB_SOCKETS=$(for n in "${NODES[@]}"; do printf '%s ' "$(node_sock "$n")"; done | sed 's/ $//')"
+  echo "BERTH_SWARM_LAB_NODES='$(for n in "${NODES[@]}"; do printf '%s ' "$(node_addr "$n")"; done | sed 's/ $//')'"
+  echo "BERTH_SWARM_LAB_SOCKETS='$(for n in "${NODES[@]}"; do printf '%s ' "$(node_sock "$n")"; done | sed 's/ $//')'"
   echo "BERTH_SWARM_LAB_REGISTRY=$REG_ADDR"
 }
 

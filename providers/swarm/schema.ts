@@ -27,6 +27,8 @@ export const swarmSchema: ProviderSchema = {
       service_id: { update: "computed", identifier: true },
     },
     defaultRule: { update: "in-place" },
+    // Scaled or updated by hand, or tasks missing on a node that went down: an update converges it again.
+    driftUpdatesInPlace: true,
   },
   network: {
     attributes: {

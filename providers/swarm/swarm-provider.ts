@@ -1,9 +1,11 @@
 import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
 import { hasAction, type ResourceChange } from "../../src/core/plan.js";
-import type { ApplyContext, Provider, RefreshContext } from "../../src/core/provider.js";
+import type { ApplyContext, Provider, RefreshContext, TemplateModel, TemplateModelOptions } from "../../src/core/provider.js";
+import type { Template } from "../../src/template/types.js";
+import { swarmDesired } from "./desired.js";
 import type { Attributes, DesiredResource, Observed, RecordedResource } from "../../src/core/types.js";
-import { connectDocker, errorMessage, ignoreStatus, withEngine } from "../docker/client.js";
+import { connectDocker, engineStatus, errorMessage, ignoreStatus, withEngine } from "../docker/client.js";
 import { LABEL_PROJECT, LABEL_SERVICE, type ServiceAttributes } from "./attributes.js";
 import { waitForConvergence } from "./converge.js";
 import { applyFile, applyNetwork, collectUnused, fileIds, observeObjects } from "./objects.js";
@@ -33,6 +35,12 @@ export class SwarmProvider implements Provider {
   constructor(opts: SwarmProviderOptions = {}) {
     this.docker = opts.docker ?? connectDocker();
     this.convergeTimeoutMs = (opts.convergeTimeoutSeconds ?? 300) * 1000;
+  }
+
+  /** A swarm runs services: the template is read here (desired.ts), not by the one-engine model. */
+  modelTemplate(template: Template, opts: TemplateModelOptions): TemplateModel {
+    // deploy.update_config and the rest have effect here: the loader's "swarm only" warnings are moot.
+    return { resources: swarmDesired(template, opts), mootWarnings: ["W_SWARM_ONLY"] };
   }
 
   // ------------------------------------------------------------------ observe
@@ -136,8 +144,18 @@ export class SwarmProvider implements Provider {
     ctx.log(`removing ${before.name}`);
     await ignoreStatus([404], () => this.docker.getService(existing.ID).remove());
     const deadline = Date.now() + this.convergeTimeoutMs;
-    while ((await this.docker.listTasks({ filters: { service: [existing.ID] } })).length > 0 && Date.now() < deadline) {
+    while ((await this.tasksLeft(existing.ID)) > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  /** Tasks of a removed service; the engine answers 404 once it has forgotten the service. */
+  private async tasksLeft(serviceId: string): Promise<number> {
+    try {
+      return (await this.docker.listTasks({ filters: { service: [serviceId] } })).length;
+    } catch (e) {
+      if (engineStatus(e) === 404) return 0;
+      throw e;
     }
   }
 

@@ -71,6 +71,7 @@ function readTemplate(ctx: LoadContext): Omit<Template, "warnings"> | null {
     networks: top.networks,
     files: top.files,
     format: top.format,
+    engine: top.engine,
     hash: templateHash(ctx),
   };
 }

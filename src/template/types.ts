@@ -18,6 +18,8 @@ export interface Template {
   volumes: VolumeDecl[];
   /** v1: services at the top (the article's format); services: the later format with `services:`. */
   format: "v1" | "services";
+  /** `x-berth: {engine: docker|swarm}` when the template names the engine it runs on. */
+  engine: { value: string; loc: SourceLoc } | null;
   /** Services left out because none of their profiles is enabled, sorted. */
   inactiveServices: string[];
   warnings: Diagnostic[];

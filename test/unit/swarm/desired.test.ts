@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { loadTemplate } from "../../../src/template/load.js";
 import { UserError } from "../../../src/core/errors.js";
 import { plan } from "../../../src/planner/plan.js";
-import type { RecordedResource } from "../../../src/core/types.js";
+import type { DesiredResource, ObservedResource, RecordedResource } from "../../../src/core/types.js";
 import { swarmDesired } from "../../../providers/swarm/desired.js";
 import { serviceSpec } from "../../../providers/swarm/spec.js";
 import { swarmSchema } from "../../../providers/swarm/schema.js";
@@ -79,6 +79,17 @@ describe("swarm desired resources", () => {
     expect(message).toMatch(/bad-deploy\.yml:6:\d+/);
   });
 
+  it("a service scaled by hand and missing tasks are drift an in-place update undoes, not a replacement", async () => {
+    const desired = await desiredOf(fixture("deploy.yml"));
+    const recorded: RecordedResource[] = desired.map((d) => ({ address: d.address, type: d.type, provider: d.provider, attributes: d.attributes, dependsOn: d.dependsOn }));
+    const p = planOf(desired, recorded, [{ address: "service.web", type: "service", provider: "swarm", attributes: { replicas: 5, tasks_running: 2 } }]);
+    const web = p.changes.find((c) => c.address === "service.web")!;
+    expect(web.actions).toEqual(["update"]);
+    expect(web.reason).toBe("drift-changed");
+    expect(p.drift.map((d) => d.summary)).toEqual(["service was changed outside Berth (replicas, tasks_running)"]);
+    expectGolden(golden("drift.plan.txt"), renderPlanText(maskPlan(p), { color: false }));
+  });
+
   it("a changed environment plans as an in-place update of the service's spec, not a replacement", async () => {
     const desired = await desiredOf(fixture("deploy.yml"));
     const recorded: RecordedResource[] = desired.map((d) => ({
@@ -88,24 +99,7 @@ describe("swarm desired resources", () => {
       attributes: d.type === "service" && d.name === "web" ? { ...d.attributes, environment: { APP_VERSION: "0", DB_PASSWORD: "hunter22" } } : d.attributes,
       dependsOn: d.dependsOn,
     }));
-    const p = plan({
-      project: "shop",
-      berthVersion: "test",
-      templateHash: "x",
-      desired,
-      recorded,
-      stateLineage: "l",
-      stateSerial: 1,
-      observation: { resources: [], gaps: [], observedProviders: [] },
-      schemas: { swarm: swarmSchema },
-      targets: [],
-      replace: [],
-      destroy: false,
-      allowDestroy: [],
-      destroyData: false,
-      replaceForeign: [],
-      warnings: [],
-    });
+    const p = planOf(desired, recorded);
     const web = p.changes.find((c) => c.address === "service.web")!;
     expect(web.actions).toEqual(["update"]);
     const text = renderPlanText(maskPlan(p), { color: false });
@@ -113,3 +107,27 @@ describe("swarm desired resources", () => {
     expect(text).not.toContain("hunter22");
   });
 });
+
+/** The pure planner on swarm resources; observed: what refresh would report (none: nothing observed). */
+function planOf(desired: DesiredResource[], recorded: RecordedResource[], observed?: ObservedResource[]) {
+  // Every recorded resource is observed as recorded unless `observed` says otherwise.
+  const resources = observed ? recorded.map((r) => ({ ...r, attributes: { ...r.attributes, ...observed.find((o) => o.address === r.address)?.attributes } })) : [];
+  return plan({
+    project: "shop",
+    berthVersion: "test",
+    templateHash: "x",
+    desired,
+    recorded,
+    stateLineage: "l",
+    stateSerial: 1,
+    observation: { resources, gaps: [], observedProviders: observed ? ["swarm"] : [] },
+    schemas: { swarm: swarmSchema },
+    targets: [],
+    replace: [],
+    destroy: false,
+    allowDestroy: [],
+    destroyData: false,
+    replaceForeign: [],
+    warnings: [],
+  });
+}
