@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
+import { canonicalJson } from "../../src/model/config-hash.js";
 
 export interface ConvergeOptions {
   address: string;
@@ -25,7 +26,7 @@ interface TaskInfo {
   NodeID?: string;
   DesiredState?: string;
   Status?: { State?: string; Err?: string; Message?: string; Timestamp?: string };
-  Spec?: { ContainerSpec?: { Image?: string } };
+  Spec?: { ContainerSpec?: { Image?: string } } & Record<string, unknown>;
 }
 
 /**
@@ -46,11 +47,17 @@ export async function waitForConvergence(docker: Docker, opts: ConvergeOptions):
       lastState = current.State;
       opts.log(`update ${current.State}${current.Message ? `: ${current.Message}` : ""}`);
     }
-    if (current?.State === "paused" || current?.State === "rollback_started" || current?.State === "rollback_paused" || current?.State === "rollback_completed") {
+    // A rollback is waited out: once it ends, what runs is the previous spec, which the state still records.
+    if (current?.State === "paused" || current?.State === "rollback_paused" || current?.State === "rollback_completed") {
       const what = current.State === "paused" ? "the swarm paused the update" : "the swarm rolled the update back";
       throw new UserError("E_SWARM_UPDATE_FAILED", `service ${opts.service}: ${what} (${current.Message ?? current.State})${taskError(tasks, opts.issuedAt)}`, { address: opts.address });
     }
-    const updating = current?.State === "updating" || (!current && Date.now() - opts.issuedAt < UPDATE_START_GRACE_MS && tasks.some((t) => t.DesiredState === "running" && image(t) !== opts.image));
+    // Before the swarm has said it started an update, a task whose spec is not the service's new
+    // one may still be replaced; a swarm that finds no task to replace starts none (a placement
+    // the task still meets, only replicas or labels changed): after a grace period tasks decide.
+    const template = canonicalJson(service.Spec?.TaskTemplate ?? {});
+    const stale = tasks.some((t) => t.DesiredState === "running" && canonicalJson(t.Spec ?? {}) !== template);
+    const updating = current?.State === "updating" || current?.State === "rollback_started" || (!current && Date.now() - opts.issuedAt < UPDATE_START_GRACE_MS && stale);
     const running = tasks.filter((t) => t.DesiredState === "running" && t.Status?.State === "running");
     const ours = running.filter((t) => image(t) === opts.image);
     if (!updating && ours.length === opts.replicas && running.length === ours.length) return { tasksRunning: ours.length };

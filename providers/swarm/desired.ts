@@ -84,7 +84,7 @@ function fileResource(f: FileDecl, project: string): DesiredResource {
   return { address: `${f.kind}.${f.key}`, type: f.kind, provider: "swarm", name: f.key, index: null, service: null, attributes: attributes as Attributes, dependsOn: [] };
 }
 
-/** Link aliases (`links: [db:mysql]`) become the linked service's DNS aliases on its networks. */
+/** Link aliases (`links: [db:mysql]`) become the linked service's DNS aliases on its networks (no link variables). */
 function linkAliases(services: readonly ServiceSpec[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const s of services) for (const l of s.links) if (l.alias !== l.service) out.set(l.service, [...(out.get(l.service) ?? []), l.alias]);
@@ -138,7 +138,8 @@ function serviceResource(
     ports: spec.ports.map((p): SwarmPortAttr => ({ target: p.containerPort, published: p.hostPort, protocol: p.protocol, mode: "host" })),
     networks: attachmentsOf(spec).map((a) => ({
       name: String(networks.get(a.key)!.attributes.name),
-      aliases: [...new Set([...aliases, ...a.aliases])].sort(),
+      // The service's own name too, as docker stack deploy gives it: tasks find one another by it.
+      aliases: [...new Set([spec.name, ...aliases, ...a.aliases])].sort(),
     })),
     configs: fileRefs("config"),
     secrets: fileRefs("secret"),

@@ -77,19 +77,23 @@ async function networkId(docker: Docker, name: string): Promise<string | null> {
   return networks.find((n) => n.Name === name)?.Id ?? null;
 }
 
-/** Tasks leaving a removed service release their endpoints a moment later: the engine refuses until then. */
+/**
+ * Tasks leaving a removed service release their endpoints a moment later: the engine refuses
+ * until then. Done when no network of that name is listed any more.
+ */
 async function removeNetwork(docker: Docker, name: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const id = await networkId(docker, name);
     if (!id) return;
+    if (Date.now() > deadline) throw new UserError("E_NETWORK_IN_USE", `network ${name} is still listed 60s after its removal`);
     try {
       await ignoreStatus([404], () => docker.getNetwork(id).remove());
-      return;
     } catch (e) {
       if (Date.now() > deadline || !/active endpoints|in use/i.test(errorMessage(e))) throw e;
-      await new Promise((resolve) => setTimeout(resolve, 500));
     }
+    // The manager's own copy of the overlay goes once its last local endpoint has: wait for that too.
+    await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }
 

@@ -5,7 +5,7 @@ import type { ApplyContext, Provider, RefreshContext, TemplateModel, TemplateMod
 import type { Template } from "../../src/template/types.js";
 import { swarmDesired } from "./desired.js";
 import type { Attributes, DesiredResource, Observed, RecordedResource } from "../../src/core/types.js";
-import { connectDocker, engineStatus, errorMessage, ignoreStatus, withEngine } from "../docker/client.js";
+import { connectDocker, errorMessage, ignoreStatus, withEngine } from "../docker/client.js";
 import { LABEL_PROJECT, LABEL_SERVICE, type ServiceAttributes } from "./attributes.js";
 import { waitForConvergence } from "./converge.js";
 import { applyFile, applyNetwork, collectUnused, fileIds, observeObjects } from "./objects.js";
@@ -149,14 +149,13 @@ export class SwarmProvider implements Provider {
     }
   }
 
-  /** Tasks of a removed service; the engine answers 404 once it has forgotten the service. */
+  /**
+   * Tasks of a removed service still shutting down. The service filter answers 404 as soon as
+   * the service is gone, but its tasks stay in the store until they have stopped: all are listed.
+   */
   private async tasksLeft(serviceId: string): Promise<number> {
-    try {
-      return (await this.docker.listTasks({ filters: { service: [serviceId] } })).length;
-    } catch (e) {
-      if (engineStatus(e) === 404) return 0;
-      throw e;
-    }
+    const tasks = (await this.docker.listTasks()) as TaskInfo[];
+    return tasks.filter((t) => t.ServiceID === serviceId).length;
   }
 
   private async findService(name: string): Promise<Docker.Service | null> {

@@ -33,7 +33,7 @@ describe("swarm desired resources", () => {
     const web = desired.find((d) => d.address === "service.web")!;
     expect(web.dependsOn).toEqual(["config.app", "network.default", "secret.db", "service.db"]);
     const db = desired.find((d) => d.address === "service.db")!;
-    expect((db.attributes.networks as { aliases: string[] }[])[0].aliases).toEqual(["database"]);
+    expect((db.attributes.networks as { aliases: string[] }[])[0].aliases).toEqual(["database", "db"]);
   });
 
   it("turns a service's attributes into the engine's ServiceSpec, image pinned by digest", async () => {
