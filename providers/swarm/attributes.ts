@@ -137,10 +137,11 @@ export interface SwarmNetworkAttributes {
 /** A config or a secret: immutable in a swarm, so its name carries a digest of its content. */
 export interface SwarmFileAttributes {
   [key: string]: unknown;
-  /** <project>_<key>_<first 12 hex of sha256(content)>. */
+  /** <project>_<key>_<first 12 hex of the digest>. */
   name: string;
   project: string;
   key: string;
+  /** sha256:<hex> of a config's content; scrypt:<hex> of a secret's (salted: see desired.ts). */
   digest: string;
   content: string;
   object_id?: string | null;

@@ -1,3 +1,4 @@
+import { scryptSync } from "node:crypto";
 import { UserError, UserErrors, type Diagnostic } from "../../src/core/errors.js";
 import type { Address, Attributes, DesiredResource } from "../../src/core/types.js";
 import { canonicalJson, sha256 } from "../../src/model/config-hash.js";
@@ -79,9 +80,19 @@ function networkResource(key: string, decl: NetworkDecl | undefined, project: st
 
 /** A swarm config or secret never changes: a new content is a new object, named by its digest. */
 function fileResource(f: FileDecl, project: string): DesiredResource {
-  const digest = sha256(f.content);
-  const attributes: SwarmFileAttributes = { name: `${project}_${f.key}_${digest.slice(0, 12)}`, project, key: f.key, digest: `sha256:${digest}`, content: f.content };
+  const digest = f.kind === "secret" ? secretDigest(f.content, project, f.key) : `sha256:${sha256(f.content)}`;
+  const hex = digest.slice(digest.indexOf(":") + 1);
+  const attributes: SwarmFileAttributes = { name: `${project}_${f.key}_${hex.slice(0, 12)}`, project, key: f.key, digest, content: f.content };
   return { address: `${f.kind}.${f.key}`, type: f.kind, provider: "swarm", name: f.key, index: null, service: null, attributes: attributes as Attributes, dependsOn: [] };
+}
+
+/**
+ * A secret's name and digest are shown in plans and `docker secret ls`: a plain sha256 of a short
+ * password is a lookup away from the password. scrypt, salted with the project and key, makes
+ * each guess cost; it stays deterministic, so an unchanged secret plans no change.
+ */
+function secretDigest(content: string, project: string, key: string): string {
+  return `scrypt:${scryptSync(content, `berth-swarm-secret:${project}:${key}`, 32).toString("hex")}`;
 }
 
 /** Link aliases (`links: [db:mysql]`) become the linked service's DNS aliases on its networks (no link variables). */

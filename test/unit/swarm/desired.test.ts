@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -30,6 +31,11 @@ describe("swarm desired resources", () => {
     const config = desired.find((d) => d.address === "config.app")!;
     // The name carries the content's digest: a changed file is a new object.
     expect(config.attributes.name).toMatch(/^shop_app_[0-9a-f]{12}$/);
+    // A secret's name and digest are no plain hash of it (a short password would be a lookup away).
+    const secret = desired.find((d) => d.address === "secret.db")!;
+    const plainHash = createHash("sha256").update("s3cr3t-pass\n").digest("hex");
+    expect(secret.attributes.digest).toMatch(/^scrypt:[0-9a-f]{64}$/);
+    expect(JSON.stringify(secret.attributes)).not.toContain(plainHash.slice(0, 12));
     const web = desired.find((d) => d.address === "service.web")!;
     expect(web.dependsOn).toEqual(["config.app", "network.default", "secret.db", "service.db"]);
     const db = desired.find((d) => d.address === "service.db")!;
