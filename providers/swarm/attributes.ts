@@ -4,6 +4,8 @@
  * reads like the template's `deploy:` section.
  */
 
+import type { HealthcheckAttr } from "../docker/attributes.js";
+
 export const LABEL_PROJECT = "berth.project";
 export const LABEL_SERVICE = "berth.service";
 /** Which of the project's networks, configs or secrets an object is (its key in the template). */
@@ -44,14 +46,6 @@ export interface PlacementAttr {
 export interface ResourcesAttr {
   limits: { cpus: number | null; memory: number | null; pids: number | null };
   reservations: { cpus: number | null; memory: number | null };
-}
-
-export interface HealthcheckAttr {
-  test: string[];
-  interval_seconds: number | null;
-  timeout_seconds: number | null;
-  retries: number | null;
-  start_period_seconds: number | null;
 }
 
 /** A config or secret a service mounts, by the content-addressed swarm name it has now. */

@@ -3,6 +3,7 @@ import { UserError, UserErrors, type Diagnostic } from "../../src/core/errors.js
 import type { Address, Attributes, DesiredResource } from "../../src/core/types.js";
 import { canonicalJson, sha256 } from "../../src/model/config-hash.js";
 import { compareAddresses } from "../../src/model/addresses.js";
+import { healthcheckAttr } from "../../src/model/desired.js";
 import { attachmentsOf } from "../../src/model/networks.js";
 import { sensitiveValues } from "../../src/model/sensitive.js";
 import { serviceDependencies } from "../../src/template/dependencies.js";
@@ -131,15 +132,7 @@ function serviceResource(
     hostname: spec.hostname,
     working_dir: spec.workingDir,
     user: spec.user,
-    healthcheck: spec.healthcheck
-      ? {
-          test: spec.healthcheck.test,
-          interval_seconds: spec.healthcheck.intervalSeconds,
-          timeout_seconds: spec.healthcheck.timeoutSeconds,
-          retries: spec.healthcheck.retries,
-          start_period_seconds: spec.healthcheck.startPeriodSeconds,
-        }
-      : null,
+    healthcheck: spec.healthcheck ? healthcheckAttr(spec.healthcheck) : null,
     update_config: deploy.update_config,
     rollback_config: deploy.rollback_config,
     restart_policy: deploy.restart_policy,
