@@ -2,7 +2,7 @@
 # A real 3-node Docker Swarm on this one machine, for the swarm provider's tests
 # (../shared/SWARM-LAB.md is the measured recipe this follows):
 #
-#   bash scripts/swarm-lab.sh start|stop|status|env
+#   bash scripts/swarm-lab.sh start|stop|status|env|cut N|join N
 #
 # - a "switch" network namespace holding a bridge; one network namespace per node
 #   (10.213.0.11-13/24) and one for a registry (10.213.0.10), joined by veth pairs; a host leg
@@ -373,10 +373,21 @@ cmd_env() {
   echo "BERTH_SWARM_LAB_REGISTRY=$REG_ADDR"
 }
 
+# A node cut off from the others (its link down), as the manager sees a node that died; `join`
+# puts it back. Nothing else on the machine is touched.
+cmd_cut() {
+  local n=${1:?usage: $0 cut|join <node number>}
+  ns_exists "$(node_ns "$n")" || die "no lab node $n"
+  ip -n "$SWITCH_NS" link set "bsw-n$n-p" "$2"
+  say "node$n: link $2"
+}
+
 case ${1:-} in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   env) cmd_env ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  cut) cmd_cut "${2:-}" down ;;
+  join) cmd_cut "${2:-}" up ;;
+  *) echo "usage: $0 start|stop|status|env|cut N|join N" >&2; exit 2 ;;
 esac

@@ -116,3 +116,9 @@ export async function removeSwarmProject(lab: SwarmLab, project: string): Promis
   for (const s of (await lab.manager.listSecrets({ filters })) as { ID: string }[]) await lab.manager.getSecret(s.ID).remove().catch(() => {});
   for (const n of await lab.manager.listNetworks({ filters })) await lab.manager.getNetwork(n.Id).remove().catch(() => {});
 }
+
+/** Cuts a node off the lab's bridge (the manager sees it die) or joins it back. */
+export async function setNodeLink(node: number, state: "cut" | "join"): Promise<void> {
+  const done = await runProcess("bash", [SCRIPT, state, String(node)], { env: process.env });
+  if (done.code !== 0) throw new Error(`bash scripts/swarm-lab.sh ${state} ${node} exited ${done.code}: ${done.stderr}`);
+}
