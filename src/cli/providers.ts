@@ -10,9 +10,14 @@ import type { Settings } from "./settings.js";
 
 export type Engine = (typeof ENGINES)[number];
 
-/** --engine, else BERTH_ENGINE, else the template's x-berth.engine, else one Docker engine. */
-export function engineOf(settings: Settings, fromTemplate: { value: string; loc: SourceLoc } | null): Engine {
-  const chosen = settings.engine ?? fromTemplate?.value ?? "docker";
+/**
+ * --engine, else BERTH_ENGINE, else the template's x-berth.engine, else the engine the state was
+ * applied with (so `berth destroy` after `berth apply --engine swarm` needs no flag again), else
+ * one Docker engine.
+ */
+export function engineOf(settings: Settings, fromTemplate: { value: string; loc: SourceLoc } | null, recorded: readonly { provider: string }[] = []): Engine {
+  const fromState = recorded.some((r) => r.provider === "swarm") ? "swarm" : null;
+  const chosen = settings.engine ?? fromTemplate?.value ?? fromState ?? "docker";
   if ((ENGINES as readonly string[]).includes(chosen)) return chosen as Engine;
   throw new UserError("E_ENGINE", `engine must be ${ENGINES.join(" or ")}, got '${chosen}' (from --engine or BERTH_ENGINE)`);
 }

@@ -46,13 +46,13 @@ export async function openWorkspace(flags: GlobalFlags, output?: Output, env: No
     discoveryCertsDir: env.BERTH_DISCOVERY_CERTS ? path.resolve(env.BERTH_DISCOVERY_CERTS) : undefined,
     noBuild: flags.build === false,
   };
-  const providers = createProviders(settings, project, env, engineOf(settings, template.engine));
-  const desiredModel = modelOf(template, modelOptions, providers);
   const backend = await openStateBackend(flags.state, { templateDir: template.dir, project });
   const state = await backend.read();
   if (state && state.project !== project) {
     throw new UserError("E_STATE_PROJECT", `state at ${backend.location} belongs to project '${state.project}', not '${project}'`);
   }
+  const providers = createProviders(settings, project, env, engineOf(settings, template.engine, state?.resources ?? []));
+  const desiredModel = modelOf(template, modelOptions, providers);
   output?.useMasker(workspaceMasker(desiredModel.resources, state?.resources ?? [], providers));
   return {
     template,
