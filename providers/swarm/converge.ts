@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
-import { canonicalJson } from "../../src/model/config-hash.js";
+import { canonicalJson } from "../../src/core/hash.js";
 
 export interface ConvergeOptions {
   address: string;

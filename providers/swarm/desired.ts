@@ -1,8 +1,8 @@
 import { scryptSync } from "node:crypto";
 import { UserError, UserErrors, type Diagnostic } from "../../src/core/errors.js";
 import type { Address, Attributes, DesiredResource } from "../../src/core/types.js";
-import { canonicalJson, sha256 } from "../../src/model/config-hash.js";
-import { compareAddresses } from "../../src/model/addresses.js";
+import { canonicalJson, sha256 } from "../../src/core/hash.js";
+import { compareAddresses } from "../../src/core/address-order.js";
 import { healthcheckAttr } from "../../src/model/desired.js";
 import { attachmentsOf } from "../../src/model/networks.js";
 import { sensitiveValues } from "../../src/model/sensitive.js";

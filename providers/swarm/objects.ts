@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
 import { hasAction, type ResourceChange } from "../../src/core/plan.js";
 import type { Attributes, DesiredResource, Observed, RecordedResource } from "../../src/core/types.js";
-import { engineStatus, errorMessage, ignoreStatus } from "../docker/client.js";
+import { engineStatus, errorMessage, ignoreStatus } from "../../src/clients/docker.js";
 import { LABEL_KEY, LABEL_PROJECT, type SwarmFileAttributes, type SwarmNetworkAttributes } from "./attributes.js";
 
 /** Swarm networks, configs and secrets: made once, never changed, removed when nothing uses them. */

@@ -5,7 +5,7 @@ import type { ApplyContext, Provider, RefreshContext, TemplateModel, TemplateMod
 import type { Template } from "../../src/template/types.js";
 import { swarmDesired } from "./desired.js";
 import type { Attributes, DesiredResource, Observed, RecordedResource } from "../../src/core/types.js";
-import { connectDocker, errorMessage, ignoreStatus, withEngine } from "../docker/client.js";
+import { connectDocker, errorMessage, ignoreStatus, withEngine } from "../../src/clients/docker.js";
 import { LABEL_PROJECT, LABEL_SERVICE, type ServiceAttributes } from "./attributes.js";
 import { waitForConvergence } from "./converge.js";
 import { applyFile, applyNetwork, collectUnused, fileIds, observeObjects } from "./objects.js";

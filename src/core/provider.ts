@@ -123,6 +123,11 @@ export interface Provider {
    * it returns replaces the one-engine model of src/model. At most one configured provider has it.
    */
   modelTemplate?(template: Template, opts: TemplateModelOptions): TemplateModel;
+  /**
+   * The ports each image EXPOSEs, as the engine that runs them knows: the model needs them for
+   * the link variables of services that expose none. An engine provider answers; others leave it out.
+   */
+  imageExposedPorts?(images: readonly string[]): Promise<Record<string, number[]>>;
   /** Release connections so the process can exit. */
   close?(): Promise<void>;
 }
