@@ -1,6 +1,6 @@
 import path from "node:path";
 import Docker from "dockerode";
-import { ROOT, runProcess } from "./helpers.js";
+import { ROOT, execIn, runProcess } from "./helpers.js";
 
 /** The 3-node swarm scripts/swarm-lab.sh runs on this machine, as a test sees it. */
 export interface SwarmLab {
@@ -71,23 +71,7 @@ export async function runningTasks(lab: SwarmLab, serviceName: string): Promise<
 export async function execInTask(lab: SwarmLab, task: TaskView, script: string): Promise<string> {
   const docker = lab.nodes.get(task.node);
   if (!docker) throw new Error(`no lab node called ${task.node}`);
-  const exec = await docker.getContainer(task.containerId).exec({ Cmd: ["sh", "-c", script], AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    stream.on("data", (c: Buffer) => chunks.push(c));
-    stream.on("end", resolve);
-    stream.on("error", reject);
-  });
-  // The multiplexed stream: 8-byte frame headers before each chunk of output.
-  const raw = Buffer.concat(chunks);
-  const out: Buffer[] = [];
-  for (let i = 0; i + 8 <= raw.length; ) {
-    const size = raw.readUInt32BE(i + 4);
-    out.push(raw.subarray(i + 8, i + 8 + size));
-    i += 8 + size;
-  }
-  return Buffer.concat(out).toString("utf8");
+  return execIn(docker, task.containerId, script);
 }
 
 /** Everything a project left on the swarm, by label: what destroy must leave empty. */
