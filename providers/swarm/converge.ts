@@ -21,7 +21,13 @@ const POLL_MS = 500;
 /** An update that changes no task (replicas, labels) starts no rolling update: after this, tasks alone decide. */
 const UPDATE_START_GRACE_MS = 3_000;
 
-interface TaskInfo {
+/** What judgeConvergence reads of a service, as the engine's inspect answers. */
+export interface ServiceView {
+  Spec?: { TaskTemplate?: unknown };
+  UpdateStatus?: Docker.UpdateStatus;
+}
+
+export interface TaskInfo {
   ID: string;
   NodeID?: string;
   DesiredState?: string;
@@ -30,52 +36,71 @@ interface TaskInfo {
 }
 
 /**
- * Waits until the swarm has converged on the service as sent: its rolling update completed
- * (UpdateStatus) and every desired task running the new image (with a healthcheck, a task is
- * "running" only once healthy). A paused or rolled-back update is an error naming the service
- * and the tasks' own error; so is a service whose tasks keep failing without one running.
+ * Waits until the swarm has converged on the service as sent (judgeConvergence says when), and
+ * throws what it judges wrong. Interrupted or timed out, it stops waiting; the swarm carries on.
  */
 export async function waitForConvergence(docker: Docker, opts: ConvergeOptions): Promise<{ tasksRunning: number }> {
   const deadline = Date.now() + opts.timeoutMs;
   let lastState = "";
   for (;;) {
-    const service = (await docker.getService(opts.serviceId).inspect()) as Docker.Service;
-    const update = service.UpdateStatus;
-    const current = update?.StartedAt && Date.parse(update.StartedAt) >= opts.issuedAt - 1000 ? update : undefined;
+    const service = (await docker.getService(opts.serviceId).inspect()) as ServiceView;
     const tasks = (await docker.listTasks({ filters: { service: [opts.serviceId] } })) as TaskInfo[];
-    if (current?.State && current.State !== lastState) {
-      lastState = current.State;
-      opts.log(`update ${current.State}${current.Message ? `: ${current.Message}` : ""}`);
+    const verdict = judgeConvergence(service, tasks, opts, Date.now());
+    if (verdict.updateState && verdict.updateState !== lastState) {
+      lastState = verdict.updateState;
+      opts.log(`update ${verdict.updateState}${service.UpdateStatus?.Message ? `: ${service.UpdateStatus.Message}` : ""}`);
     }
-    // A rollback is waited out: once it ends, what runs is the previous spec, which the state still records.
-    if (current?.State === "paused" || current?.State === "rollback_paused" || current?.State === "rollback_completed") {
-      const what = current.State === "paused" ? "the swarm paused the update" : "the swarm rolled the update back";
-      throw new UserError("E_SWARM_UPDATE_FAILED", `service ${opts.service}: ${what} (${current.Message ?? current.State})${taskError(tasks, opts.issuedAt)}`, { address: opts.address });
-    }
-    // Before the swarm has said it started an update, a task whose spec is not the service's new
-    // one may still be replaced; a swarm that finds no task to replace starts none (a placement
-    // the task still meets, only replicas or labels changed): after a grace period tasks decide.
-    const template = canonicalJson(service.Spec?.TaskTemplate ?? {});
-    const stale = tasks.some((t) => t.DesiredState === "running" && canonicalJson(t.Spec ?? {}) !== template);
-    const updating = current?.State === "updating" || current?.State === "rollback_started" || (!current && Date.now() - opts.issuedAt < UPDATE_START_GRACE_MS && stale);
-    const running = tasks.filter((t) => t.DesiredState === "running" && t.Status?.State === "running");
-    const ours = running.filter((t) => image(t) === opts.image);
-    if (!updating && ours.length === opts.replicas && running.length === ours.length) return { tasksRunning: ours.length };
-    const failedSince = tasks.filter((t) => t.Status?.State && ["failed", "rejected"].includes(t.Status.State) && taskTime(t) >= opts.issuedAt - 1000);
-    // A create has no rollback: tasks that fail again and again with none up is the answer.
-    if (!current && ours.length === 0 && failedSince.length >= Math.max(3, opts.replicas * 2)) {
-      throw new UserError("E_SWARM_TASKS_FAILING", `service ${opts.service}: ${failedSince.length} tasks failed and none runs${taskError(tasks, opts.issuedAt)}`, { address: opts.address });
-    }
+    if (verdict.kind === "converged") return { tasksRunning: verdict.tasksRunning };
+    if (verdict.kind === "failed") throw new UserError(verdict.code, verdict.message, { address: opts.address });
     if (opts.aborted()) throw new UserError("E_INTERRUPTED", `service ${opts.service}: stopped waiting for the swarm (interrupted); the swarm carries on with the update`, { address: opts.address });
     if (Date.now() > deadline) {
       throw new UserError(
         "E_SWARM_TIMEOUT",
-        `service ${opts.service}: ${ours.length} of ${opts.replicas} tasks running after ${Math.round(opts.timeoutMs / 1000)}s${taskError(tasks, opts.issuedAt)}`,
+        `service ${opts.service}: ${verdict.tasksRunning} of ${opts.replicas} tasks running after ${Math.round(opts.timeoutMs / 1000)}s${taskError(tasks, opts.issuedAt)}`,
         { address: opts.address },
       );
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+}
+
+export type Verdict =
+  | { kind: "converged"; tasksRunning: number; updateState?: string }
+  | { kind: "waiting"; tasksRunning: number; updateState?: string }
+  | { kind: "failed"; code: string; message: string; updateState?: string };
+
+/**
+ * Whether the swarm has converged on the service as sent, from one look at the service and its
+ * tasks: its rolling update completed (UpdateStatus) and every desired task running the new image
+ * (with a healthcheck, a task is "running" only once healthy). A paused or rolled-back update is
+ * a failure naming the service and the tasks' own error; so is a new service whose tasks keep
+ * failing with none running. Pure: `now` is given.
+ */
+export function judgeConvergence(service: ServiceView, tasks: readonly TaskInfo[], opts: Pick<ConvergeOptions, "service" | "replicas" | "image" | "issuedAt">, now: number): Verdict {
+  const update = service.UpdateStatus;
+  // An UpdateStatus from before this change is an earlier update's.
+  const current = update?.StartedAt && Date.parse(update.StartedAt) >= opts.issuedAt - 1000 ? update : undefined;
+  const updateState = current?.State;
+  // A rollback is waited out: once it ends, what runs is the previous spec, which the state still records.
+  if (updateState === "paused" || updateState === "rollback_paused" || updateState === "rollback_completed") {
+    const what = updateState === "paused" ? "the swarm paused the update" : "the swarm rolled the update back";
+    return { kind: "failed", code: "E_SWARM_UPDATE_FAILED", message: `service ${opts.service}: ${what} (${current?.Message ?? updateState})${taskError(tasks, opts.issuedAt)}`, updateState };
+  }
+  // Before the swarm has said it started an update, a task whose spec is not the service's new
+  // one may still be replaced; a swarm that finds no task to replace starts none (a placement
+  // the task still meets, only replicas or labels changed): after a grace period tasks decide.
+  const template = canonicalJson(service.Spec?.TaskTemplate ?? {});
+  const stale = tasks.some((t) => t.DesiredState === "running" && canonicalJson(t.Spec ?? {}) !== template);
+  const updating = updateState === "updating" || updateState === "rollback_started" || (!current && now - opts.issuedAt < UPDATE_START_GRACE_MS && stale);
+  const running = tasks.filter((t) => t.DesiredState === "running" && t.Status?.State === "running");
+  const ours = running.filter((t) => image(t) === opts.image);
+  if (!updating && ours.length === opts.replicas && running.length === ours.length) return { kind: "converged", tasksRunning: ours.length, updateState };
+  const failedSince = tasks.filter((t) => t.Status?.State && ["failed", "rejected"].includes(t.Status.State) && taskTime(t) >= opts.issuedAt - 1000);
+  // A create has no rollback: tasks that fail again and again with none up is the answer.
+  if (!current && ours.length === 0 && failedSince.length >= Math.max(3, opts.replicas * 2)) {
+    return { kind: "failed", code: "E_SWARM_TASKS_FAILING", message: `service ${opts.service}: ${failedSince.length} tasks failed and none runs${taskError(tasks, opts.issuedAt)}`, updateState };
+  }
+  return { kind: "waiting", tasksRunning: ours.length, updateState };
 }
 
 function image(t: TaskInfo): string {
