@@ -74,6 +74,8 @@ export interface ContainerAttributes extends ContainerSettings {
   volumes: string[];
   /** Docker's NetworkMode when the container shares a stack (host, none, container:<name>); null: it joins `networks`. */
   network_mode: string | null;
+  /** Docker's VolumesFrom: "<container name>:ro|rw", the mounts taken from other containers. */
+  volumes_from?: string[];
   /** Docker network name → DNS aliases (service, <service>_<i+1>, link aliases, declared ones) and fixed addresses. */
   networks: Record<string, NetworkAttachmentAttr>;
   healthcheck: HealthcheckAttr | null;
@@ -106,6 +108,8 @@ export interface ContainerAttributes extends ContainerSettings {
   container_id?: string | null;
   /** Computed by apply: "8080/tcp" → host port Docker assigned (or the fixed one). */
   published?: Record<string, number> | null;
+  /** Computed by apply: "8080/tcp" → ["127.0.0.1:32768"], where the port is reached from this machine (none when stopped). */
+  endpoints?: Record<string, string[]> | null;
 }
 
 /** How an image resource comes to be: built from its context, built only when the tag is missing, or never built (--no-build). */

@@ -6,7 +6,7 @@ import { buildDesired, type ModelOptions } from "../model/desired.js";
 import { secretReuseWarnings } from "../core/secret-reuse.js";
 import { resourcesMasker, type Masker } from "../core/mask.js";
 import type { Output } from "./output.js";
-import { findTemplate, loadTemplate, readDotenv } from "../template/load.js";
+import { findTemplates, loadTemplate, readDotenv } from "../template/load.js";
 import type { Template } from "../template/types.js";
 import type { StateBackend, StateFile } from "../../state/backend.js";
 import { openStateBackend } from "../../state/open-backend.js";
@@ -33,8 +33,8 @@ export interface Workspace {
  */
 export async function openWorkspace(flags: GlobalFlags, output?: Output, env: NodeJS.ProcessEnv = process.env): Promise<Workspace> {
   const settings = resolveSettings(flags, env);
-  const file = findTemplate(process.cwd(), flags.file, env);
-  const template = await loadTemplate(file, { env, domain: settings.domain, profiles: settings.profiles, services: targetedServices(flags.target) });
+  const files = findTemplates(process.cwd(), flags.file, env);
+  const template = await loadTemplate(files, { env, domain: settings.domain, profiles: settings.profiles, services: targetedServices(flags.target) });
   const project = projectName(flags, env, template);
   const modelOptions: ModelOptions = {
     project,
@@ -46,11 +46,13 @@ export async function openWorkspace(flags: GlobalFlags, output?: Output, env: No
     noBuild: flags.build === false,
   };
   const backend = await openStateBackend(flags.state, { templateDir: template.dir, project });
-  const state = await backend.read();
+  const stored = await backend.read();
+  // The state says which engine it was applied with, when nothing else does (engineOf).
+  const providers = createProviders(settings, project, env, engineOf(settings, template.engine, stored?.resources ?? []));
+  const state = upgradeState(stored, providers);
   if (state && state.project !== project) {
     throw new UserError("E_STATE_PROJECT", `state at ${backend.location} belongs to project '${state.project}', not '${project}'`);
   }
-  const providers = createProviders(settings, project, env, engineOf(settings, template.engine, state?.resources ?? []));
   const desiredModel = modelOf(template, modelOptions, providers);
   output?.useMasker(workspaceMasker(desiredModel.resources, state?.resources ?? [], providers));
   return {
@@ -102,6 +104,13 @@ function secretReuse(desired: readonly DesiredResource[], providers: ReadonlyMap
   return secretReuseWarnings(
     desired.map((d) => ({ address: d.address, attributes: d.attributes, schema: providers.get(d.provider)?.schema[d.type] })),
   );
+}
+
+/** The state as the providers record resources now (see Provider.upgradeRecorded); written back by the next apply. */
+export function upgradeState(state: StateFile | null, providers: ReadonlyMap<ProviderName, Provider>): StateFile | null {
+  if (!state) return state;
+  const resources = state.resources.map((r) => providers.get(r.provider)?.upgradeRecorded?.(r) ?? r);
+  return { ...state, resources };
 }
 
 function projectName(flags: GlobalFlags, env: NodeJS.ProcessEnv, template: Template): string {
