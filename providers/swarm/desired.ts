@@ -9,7 +9,7 @@ import { sensitiveValues } from "../../src/model/sensitive.js";
 import { serviceDependencies } from "../../src/template/dependencies.js";
 import type { FileDecl, NetworkDecl, ServiceSpec, Template } from "../../src/template/types.js";
 import type { FileRefAttr, MountAttr, ServiceAttributes, SwarmFileAttributes, SwarmNetworkAttributes, SwarmPortAttr } from "./attributes.js";
-import { readSwarmDeploy } from "./deploy.js";
+import { readSwarmDeploy, type SwarmDeploy } from "./deploy.js";
 
 /**
  * Template → the swarm resources it asks for: one service per compose service (its replicas are
@@ -26,8 +26,18 @@ export interface SwarmModelOptions {
 const TASK_SETTINGS = new Set(["cpus", "mem_limit", "pids_limit", "mem_reservation", "stop_grace_period", "init", "read_only", "stop_signal", "tty", "stdin_open", "cap_add", "cap_drop", "sysctls"]);
 
 export function swarmDesired(template: Template, opts: SwarmModelOptions): DesiredResource[] {
+  // Every problem of every service at once, as loading reports them (DESIGN.md: diagnostics).
   const problems: Diagnostic[] = [];
-  for (const spec of template.services) problems.push(...unsupported(spec));
+  const deploys = new Map<string, SwarmDeploy>();
+  for (const spec of template.services) {
+    problems.push(...unsupported(spec));
+    try {
+      deploys.set(spec.name, readSwarmDeploy(spec));
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      problems.push(...(e instanceof UserErrors ? e.diagnostics : [{ severity: "error" as const, code: e.code, message: e.message, where: e.where }]));
+    }
+  }
   if (problems.length === 1) throw new UserError(problems[0].code, problems[0].message, problems[0].where);
   if (problems.length > 1) throw new UserErrors(problems);
 
@@ -35,7 +45,7 @@ export function swarmDesired(template: Template, opts: SwarmModelOptions): Desir
   const files = new Map(template.files.map((f) => [`${f.kind}.${f.key}`, fileResource(f, opts.project)]));
   const aliases = linkAliases(template.services);
   const resources: DesiredResource[] = [...networks.values(), ...files.values()];
-  for (const spec of template.services) resources.push(serviceResource(spec, opts, networks, files, aliases.get(spec.name) ?? []));
+  for (const spec of template.services) resources.push(serviceResource(spec, deploys.get(spec.name)!, opts, networks, files, aliases.get(spec.name) ?? []));
   return resources.sort((a, b) => compareAddresses(a.address, b.address));
 }
 
@@ -105,12 +115,12 @@ function linkAliases(services: readonly ServiceSpec[]): Map<string, string[]> {
 
 function serviceResource(
   spec: ServiceSpec,
+  deploy: SwarmDeploy,
   opts: SwarmModelOptions,
   networks: ReadonlyMap<string, DesiredResource>,
   files: ReadonlyMap<string, DesiredResource>,
   aliases: readonly string[],
 ): DesiredResource {
-  const deploy = readSwarmDeploy(spec);
   const fileRefs = (kind: "secret" | "config"): FileRefAttr[] =>
     spec.files
       .filter((f) => f.kind === kind && files.has(`${kind}.${f.key}`))

@@ -66,8 +66,9 @@ describe("swarm desired resources", () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(UserError);
-    // Both services are wrong; the first problem found is the one a user sees with its place.
+    // Both services are wrong: every problem is reported, each at its place.
     expect(String(error)).toMatch(/bad-deploy\.yml:\d+:\d+: service 'app': build needs a registry/);
+    expect(String(error)).toMatch(/bad-deploy\.yml:\d+:\d+: service 'web': deploy\.endpoint_mode must be dnsrr, vip/);
   });
 
   it("each problem of deploy: is named with its file, line and column", async () => {
