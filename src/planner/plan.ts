@@ -181,10 +181,14 @@ function refuseDataLoss(
 function planKept(d: DesiredResource, r: RecordedResource, drift: Drift | undefined, schema: ResourceSchema | undefined, forced: boolean): ResourceChange {
   if (drift?.kind === "missing") return change(d, ["create"], null, d.attributes, [], "drift-missing");
   const after = withComputed(schema, d.attributes, r.attributes);
-  if (drift?.kind === "changed") return replacement(d, r.attributes, after, drift.keys.map((k) => [k]), "drift-changed", schema);
+  if (drift?.kind === "changed" && !(schema?.driftUpdatesInPlace && drift.keys.every((k) => ruleFor(schema, k).update === "in-place"))) {
+    return replacement(d, r.attributes, after, drift.keys.map((k) => [k]), "drift-changed", schema);
+  }
   if (forced) return replacement(d, r.attributes, after, [], "forced-by-replace", schema);
   const diff = diffAttributes(schema, d.attributes, r.attributes);
   if (diff.replace.length > 0) return replacement(d, r.attributes, after, replacePathsOf(diff.replace, d.attributes, r.attributes), "attributes-changed", schema);
+  // The record as the engine has it now, so the update shows what undoing the drift changes.
+  if (drift?.kind === "changed") return change(d, ["update"], { ...r.attributes, ...drift.entry.after }, after, [], "drift-changed");
   if (drift?.kind === "stopped") {
     // The record as the engine has it (stopped), so the update shows what starting it changes.
     return change(d, ["update"], { ...r.attributes, ...drift.entry.after }, after, [], "drift-stopped");
