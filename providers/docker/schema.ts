@@ -1,5 +1,6 @@
 import type { AttributeRule, ProviderSchema } from "../../src/core/provider.js";
 import type { Attributes } from "../../src/core/types.js";
+import type { PortAttr } from "./attributes.js";
 
 const NAMES = { update: "replace", identifier: true } as const;
 
@@ -32,6 +33,7 @@ export const dockerSchema: ProviderSchema = {
       network_id: { update: "computed", identifier: true },
     },
     defaultRule: { update: "replace" },
+    traffic: "path",
   },
   volume: {
     attributes: {
@@ -78,6 +80,8 @@ export const dockerSchema: ProviderSchema = {
     // A routed replica with no fixed host port can run beside its replacement, so the router
     // never loses a backend: create the new one first.
     createBeforeDestroy: (after) => isRouted(after) && hasNoFixedHostPort(after),
+    traffic: "replica",
+    ownAddress: fixedHostPorts,
   },
   image: {
     attributes: {
@@ -102,6 +106,13 @@ export const dockerSchema: ProviderSchema = {
 function isRouted(after: Attributes): boolean {
   const rollout = after.rollout as { create_before_destroy?: boolean } | undefined;
   return rollout?.create_before_destroy === true;
+}
+
+/** A fixed host port is this container's alone: no other replica can publish it beside it. */
+function fixedHostPorts(attributes: Attributes): string | null {
+  const ports = Array.isArray(attributes.ports) ? (attributes.ports as unknown as PortAttr[]) : [];
+  const fixed = ports.filter((p) => p.host_port !== null).map((p) => `${p.host_ip ?? ""}${p.host_ip ? ":" : ""}${p.host_port}`);
+  return fixed.length > 0 ? `host port ${fixed.join(", ")}` : null;
 }
 
 function hasNoFixedHostPort(after: Attributes): boolean {

@@ -28,6 +28,7 @@ const routing: ResourceSchema = {
 };
 
 export const routingSchema: ProviderSchema = {
-  route: routing,
+  // Clients reach a virtual host through its route; its upstream goes with it.
+  route: { ...routing, traffic: "entry" },
   upstream: { ...routing, attributes: { name: NAMES, servers: NAMES } },
 };

@@ -42,6 +42,11 @@ export interface ResourceChange {
   conditions?: Record<Address, DependencyCondition>;
   /** reason "dependency-changed": the dependencies whose changes restart this one. */
   restartedBy?: Address[];
+  /**
+   * Set when carrying out this change interrupts traffic, with why in words
+   * (src/planner/interrupts.ts decides); absent when traffic goes on.
+   */
+  interruption?: string;
 }
 
 export interface DriftEntry {
@@ -135,6 +140,11 @@ export function countChanges(plan: Plan): PlanCounts {
     if (c.actions[0] === "update") counts.change++;
   }
   return counts;
+}
+
+/** The changes that interrupt service, in plan order. */
+export function interruptingChanges(plan: Plan): ResourceChange[] {
+  return plan.changes.filter((c) => c.interruption !== undefined);
 }
 
 export function hasChanges(plan: Plan): boolean {

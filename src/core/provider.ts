@@ -48,6 +48,22 @@ export interface ResourceSchema {
    * adopting it changes and removes nothing; otherwise it is a conflict the user resolves.
    */
   adoptsForeign?: boolean;
+  /**
+   * How traffic meets this resource, so a plan can say which changes interrupt service
+   * (src/planner/interrupts.ts). Absent: no traffic passes through it (an image, a volume, a record).
+   * - "replica": it answers its service's traffic beside the service's other replicas; taking
+   *   it down interrupts only when no other replica keeps serving meanwhile.
+   * - "entry": clients reach the application through it (a routed virtual host); deleting it,
+   *   or replacing it destroy-first, interrupts.
+   * - "path": traffic between resources crosses it (a network); replacing it destroy-first
+   *   interrupts. Deleting it does not by itself: whatever used it changes too.
+   */
+  traffic?: "replica" | "entry" | "path";
+  /**
+   * A replica reachable at an address no other replica shares (a fixed host port): its words
+   * ("127.0.0.1:8080"), or null. Taking such a replica down interrupts, whatever its siblings do.
+   */
+  ownAddress?: (attributes: Attributes) => string | null;
 }
 
 export type ProviderSchema = Partial<Record<ResourceType, ResourceSchema>>;

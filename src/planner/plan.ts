@@ -25,6 +25,7 @@ import type {
 import { addressMatches, compareAddresses } from "../model/addresses.js";
 import { diffAttributes, ruleFor, sameValue, withComputed } from "./attribute-diff.js";
 import { detectDrift, type Drift } from "./drift.js";
+import { markInterruptions } from "./interrupts.js";
 import { nameAndIndex } from "../core/address-parts.js";
 import { identifierPaths, normalizePaths, sensitivePaths } from "../core/secrets.js";
 
@@ -113,7 +114,10 @@ export function plan(input: PlanInput): Plan {
   const targeted = input.targets?.length ? applyTargets(changes, input.targets) : changes;
   refuseProtectedDestruction(targeted, input.allowDestroy ?? []);
   refuseDataLoss(targeted, (provider, type) => schemaOf(provider, type)?.holdsData === true, allowed);
-  const planned = targeted.map((c) => ({ ...c, ...maskingPaths(schemaOf(c.provider, c.type), c.before, c.after) }));
+  const planned = markInterruptions(
+    targeted.map((c) => ({ ...c, ...maskingPaths(schemaOf(c.provider, c.type), c.before, c.after) })),
+    schemaOf,
+  );
   const driftPlanned = drift.map((d) => ({ ...d, ...maskingPaths(schemaOf(d.provider, d.type), d.before, d.after) }));
   const changing = new Set(targeted.filter((c) => !isNoOp(c)).map((c) => c.address));
 
