@@ -6,16 +6,9 @@
 import type { MaskedPlan, Plan, ResourceChange } from "../core/plan.js";
 import { hasChanges, isNoOp } from "../core/plan.js";
 import { formatDiagnostic } from "../core/errors.js";
-import {
-  conflictLine,
-  driftHeadline,
-  keptLine,
-  gapLine,
-  planCountsLine,
-  renderResourceLines,
-  summaryGroups,
-  type LineKind,
-} from "./text-plan.js";
+import type { LineKind } from "./plan-line.js";
+import { conflictLine, driftHeadline, gapLine, keptLine, planCountsLine, summaryGroups } from "./plan-sections.js";
+import { renderResourceLines } from "./resource-lines.js";
 
 export const MARKDOWN_SPLIT_MARKER = "<!-- berth:comment-split -->";
 export const MARKDOWN_CONTINUED = "_continued in the next comment_";

@@ -8,7 +8,7 @@ import { Box, Text, useInput, useStdin, useStdout } from "ink";
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
 import { isReplace, hasChanges, type Actions, type MaskedPlan, type ResourceChange } from "../core/plan.js";
 import { palette as pens } from "../render/color.js";
-import { actionSymbol } from "../render/text-plan.js";
+import { actionSymbol } from "../render/resource-lines.js";
 import {
   initialBrowseState,
   reduceKey,

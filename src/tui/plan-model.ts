@@ -1,23 +1,15 @@
 /**
  * The plan as the browser shows it: the header, and the rows for a filter and a set of opened
  * resources. Computed once per plan and memoised per filter; every word and every diff line
- * comes from the text renderer (src/render/text-plan.ts), fed the masked plan.
+ * comes from the text renderer's modules (src/render/resource-lines.ts, plan-sections.ts), fed the masked plan.
  */
 import { formatDiagnostic } from "../core/errors.js";
 import { hasChanges, isNoOp, type MaskedPlan, type ResourceChange } from "../core/plan.js";
 import type { Address } from "../core/types.js";
 import { palette } from "../render/color.js";
-import {
-  NO_CHANGES,
-  conflictLine,
-  driftHeadline,
-  keptLine,
-  gapLine,
-  planCountsLine,
-  renderResourceLines,
-  summaryGroups,
-  type PlanLine,
-} from "../render/text-plan.js";
+import type { PlanLine } from "../render/plan-line.js";
+import { NO_CHANGES, conflictLine, driftHeadline, gapLine, keptLine, planCountsLine, summaryGroups } from "../render/plan-sections.js";
+import { renderResourceLines } from "../render/resource-lines.js";
 import type { RowView } from "./browse-state.js";
 import { abbreviateList, buildRows, groupByService, selectChanges, type PlanRow, type ServiceGroup } from "./view-model.js";
 

@@ -6,7 +6,7 @@
  */
 import { isDestructive, isNoOp, type ResourceChange } from "../core/plan.js";
 import type { Address } from "../core/types.js";
-import type { PlanLine } from "../render/text-plan.js";
+import type { PlanLine } from "../render/plan-line.js";
 
 /** The heading for resources that belong to no service (the network, shared routes). */
 export const SHARED_GROUP = "shared";
