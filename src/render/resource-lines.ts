@@ -65,8 +65,11 @@ function headline(change: ResourceChange): string {
  */
 export function renderResourceLines(change: ResourceChange, opts: TextOptions): PlanLine[] {
   const pal = palette(opts.color);
+  const interrupts: PlanLine[] =
+    change.interruption === undefined ? [] : [{ kind: "context", text: `  ${pal.red(pal.bold(`# interrupts service: ${change.interruption}`))}` }];
   return [
     { kind: "context", text: `  ${pal.bold(headline(change))}` },
+    ...interrupts,
     ...resourceBlock(change.type, change.address, change.actions, change.before, change.after, change.replacePaths, pal),
   ];
 }

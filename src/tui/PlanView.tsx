@@ -102,7 +102,7 @@ const Row = memo(function Row({ row, selected, color }: { row: PlanRow; selected
       return <Text wrap="truncate-end">{`  ${pen.bold(row.title)} ${pen.dim(`(${row.count})`)}`}</Text>;
     case "resource": {
       const { change } = row;
-      const body = `${row.expanded ? "▾" : "▸"} ${symbolOf(change.actions, color).padStart(padFor(change.actions, color))} ${change.address}  ${pen.dim(actionLabel(change))}`;
+      const body = `${row.expanded ? "▾" : "▸"} ${symbolOf(change.actions, color).padStart(padFor(change.actions, color))} ${change.address}  ${pen.dim(actionLabel(change))}${change.interruption === undefined ? "" : `  ${pen.red(pen.bold("interrupts service"))}`}`;
       return (
         <Text wrap="truncate-end">
           {pen.bold(marker)}
