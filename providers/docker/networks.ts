@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
 import { hasAction, type ResourceChange } from "../../src/core/plan.js";
-import type { Attributes, DesiredResource, ObservedResource } from "../../src/core/types.js";
+import type { Attributes, DesiredResource, Observed } from "../../src/core/types.js";
 import { LABEL_PROJECT, type NetworkAttributes } from "./attributes.js";
 import { engineStatus, ignoreStatus } from "./client.js";
 import { madeBy } from "./foreign.js";
@@ -13,7 +13,7 @@ const LABEL_NETWORK = "berth.network";
  * The project's networks as the engine has them: those labelled with the project, and any
  * holding a name the template needs (made by compose or by hand: a conflict unless external).
  */
-export async function observeNetworks(docker: Docker, project: string, desired: readonly DesiredResource[]): Promise<ObservedResource[]> {
+export async function observeNetworks(docker: Docker, project: string, desired: readonly DesiredResource[]): Promise<Observed[]> {
   const wanted = new Map(desired.filter((d) => d.type === "network").map((d) => [String(d.attributes.name), d]));
   // The project's default network predates the berth.network label: its name says which it is.
   wanted.set(`${project}_default`, wanted.get(`${project}_default`) ?? ({ address: "network.default", attributes: {} } as DesiredResource));
@@ -21,7 +21,7 @@ export async function observeNetworks(docker: Docker, project: string, desired: 
     docker.listNetworks({ filters: { label: [`${LABEL_PROJECT}=${project}`] } }),
     docker.listNetworks({ filters: { name: [...wanted.keys()] } }),
   ]);
-  const observed = new Map<string, ObservedResource>();
+  const observed = new Map<string, Observed>();
   for (const n of [...labelled, ...named]) {
     const labels = n.Labels ?? {};
     const ours = labels[LABEL_PROJECT] === project;

@@ -47,6 +47,8 @@ export interface ResourceChange {
    * (src/planner/interrupts.ts decides); absent when traffic goes on.
    */
   interruption?: string;
+  /** Dependencies of the applied resource that this change stops using: deleted only after it. */
+  releases?: Address[];
 }
 
 export interface DriftEntry {

@@ -245,7 +245,7 @@ describe("plan view, confirm mode", () => {
     expect(ui.frame()).toContain("Enter a value: y_");
     await keys(ui.stdin, "\u001b", "G");
     expect(ui.frame()).toContain("Enter a value: _");
-    expect(selectedLine(ui.lastFrame())).toBe("▸ -/+ container.worker[0]  replace (destroy, then create)");
+    expect(selectedLine(ui.lastFrame())).toBe("▸ -/+ container.worker[0]  replace (destroy, then create)  interrupts service");
     expect(ui.onExit).not.toHaveBeenCalled();
   });
 
