@@ -60,6 +60,8 @@ export const dockerSchema: ProviderSchema = {
       rollout: { update: "in-place" },
       container_id: { update: "computed", identifier: true },
       published: { update: "computed" },
+      // The berth.* labels a renamed container still carries from its creation.
+      created_as: { update: "computed", identifier: true },
       config_hash: { update: "replace", digest: true, identifier: true },
       image_id: { update: "replace", resolvedAtPlan: true, identifier: true },
       environment: { update: "replace", sensitive: false },
@@ -86,6 +88,10 @@ export const dockerSchema: ProviderSchema = {
     createBeforeDestroy: (after) => isRouted(after) && hasNoFixedHostPort(after),
     traffic: "replica",
     ownAddress: fixedHostPorts,
+    // A renamed service keeps its containers: Docker renames them and they rejoin their
+    // networks under the new aliases. Labels cannot change on a container, so the config hash
+    // and service labels stay as created (created_as); refresh finds it by its ID.
+    rename: { attributes: ["name", "service", "networks", "config_hash"], reconnects: ["networks"] },
   },
   image: {
     attributes: {

@@ -18,7 +18,9 @@ export type ChangeReason =
   | "adopted"
   | "foreign-replaced"
   /** A dependency it restarts with (depends_on.restart) is replaced or updated: restarted in place. */
-  | "dependency-changed";
+  | "dependency-changed"
+  /** Renamed in the template (x-berth-moved) or the state (state mv): renamed in place, nothing else changes. */
+  | "moved";
 
 export interface ResourceChange {
   address: Address;
@@ -49,6 +51,8 @@ export interface ResourceChange {
   interruption?: string;
   /** Dependencies of the applied resource that this change stops using: deleted only after it. */
   releases?: Address[];
+  /** The address this resource was recorded under before a rename (x-berth-moved, state mv): shown as "moved from". */
+  movedFrom?: Address;
 }
 
 export interface DriftEntry {

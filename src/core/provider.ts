@@ -71,6 +71,16 @@ export interface ResourceSchema {
   ownAddress?: (attributes: Attributes) => string | null;
   /** The user protected it (Terraform's prevent_destroy; Berth's label): deleting or replacing it needs --allow-destroy. */
   protectedFromDestroy?: (attributes: Attributes) => boolean;
+  /**
+   * The provider renames the resource in place when its service is renamed (a change with
+   * `movedFrom`): these attributes, which follow from the name, change with the rename rather
+   * than forcing a replacement. Without it, a renamed resource is destroyed and created again.
+   */
+  rename?: {
+    attributes: readonly string[];
+    /** Of those, the ones the provider changes by reconnecting the resource: traffic to it stops for a moment. */
+    reconnects?: readonly string[];
+  };
 }
 
 export type ProviderSchema = Partial<Record<ResourceType, ResourceSchema>>;

@@ -1,6 +1,7 @@
 import { hasAction, type ResourceChange } from "../core/plan.js";
 import type { ResourceSchema } from "../core/provider.js";
 import type { ProviderName, ResourceType } from "../core/types.js";
+import { sameValue } from "./attribute-diff.js";
 
 type SchemaOf = (provider: ProviderName, type: ResourceType) => ResourceSchema | undefined;
 
@@ -47,31 +48,40 @@ function interruption(c: ResourceChange, schema: ResourceSchema | undefined, rep
   }
 }
 
+const DOWN_WORDS = {
+  replaced: { own: "is replaced destroy-first", all: "is replaced destroy-first: none serves meanwhile" },
+  restarted: { own: "restarts", all: "restarts at once" },
+  reconnected: { own: "is reconnected to its networks as it is renamed", all: "is reconnected to its networks as it is renamed: none serves meanwhile" },
+} as const;
+
 function replicaInterruption(c: ResourceChange, schema: ResourceSchema, replicas: readonly ResourceChange[]): string | null {
-  const down = goesDown(c);
+  const down = goesDown(c, schema);
   if (down === null) return null;
   const service = c.service ?? c.address;
   const own = down === "deleted" ? null : (schema.ownAddress?.(c.before ?? c.after ?? {}) ?? null);
-  if (own !== null) return `${own} answers only on ${c.address}, which ${down === "replaced" ? "is replaced destroy-first" : "restarts"}`;
-  if (replicas.some((r) => r.address !== c.address && servesThroughout(r))) return null;
+  if (own !== null && down !== "deleted") return `${own} answers only on ${c.address}, which ${DOWN_WORDS[down].own}`;
+  if (replicas.some((r) => r.address !== c.address && servesThroughout(r, schema))) return null;
   if (down === "deleted") return `no replica of ${service} is left serving`;
   const others = replicas.filter((r) => r.address !== c.address && r.before !== null).length;
   const subject = others === 0 ? `the only replica of ${service}` : `every replica of ${service}`;
-  return down === "replaced" ? `${subject} is replaced destroy-first: none serves meanwhile` : `${subject} restarts at once`;
+  return `${subject} ${DOWN_WORDS[down].all}`;
 }
 
 /** How the change takes a running replica down, if it does. */
-function goesDown(c: ResourceChange): "replaced" | "deleted" | "restarted" | null {
+function goesDown(c: ResourceChange, schema: ResourceSchema): "replaced" | "deleted" | "restarted" | "reconnected" | null {
   if (c.before === null || c.reason === "drift-missing" || c.reason === "drift-stopped") return null;
   if (c.actions[0] === "delete") return hasAction(c, "create") ? "replaced" : "deleted";
-  if (c.actions[0] === "update" && c.reason === "dependency-changed") return "restarted";
+  if (c.actions[0] !== "update") return null;
+  if (c.reason === "dependency-changed") return "restarted";
+  const reconnects = schema.rename?.reconnects ?? [];
+  if (c.movedFrom !== undefined && reconnects.some((k) => !sameValue(c.before?.[k], c.after?.[k]))) return "reconnected";
   return null;
 }
 
 /** A replica that runs now and keeps running while the plan is carried out. */
-function servesThroughout(r: ResourceChange): boolean {
+function servesThroughout(r: ResourceChange, schema: ResourceSchema): boolean {
   if (r.before === null || r.reason === "drift-missing" || r.reason === "drift-stopped" || r.reason === "orphan") return false;
-  return goesDown(r) === null;
+  return goesDown(r, schema) === null;
 }
 
 /** Replicas of one service of one type share its traffic. */

@@ -26,6 +26,7 @@ import { addressMatches, compareAddresses } from "../model/addresses.js";
 import { diffAttributes, ruleFor, sameValue, withComputed } from "./attribute-diff.js";
 import { detectDrift, type Drift } from "./drift.js";
 import { markInterruptions } from "./interrupts.js";
+import { applyMoves, asMove, withRenamedAttributes, type ServiceMove } from "./moves.js";
 import { nameAndIndex } from "../core/address-parts.js";
 import { PREVENT_DESTROY_LABEL } from "../core/lifecycle.js";
 import { identifierPaths, normalizePaths, sensitivePaths } from "../core/secrets.js";
@@ -53,6 +54,8 @@ export interface PlanInput {
   /** --replace-foreign: objects not made by Berth that hold these addresses' names are removed and made again. */
   replaceForeign?: readonly Address[];
   warnings?: readonly Diagnostic[];
+  /** x-berth-moved: services renamed in the template, planned as renames of what they run. */
+  moved?: readonly ServiceMove[];
 }
 
 /**
@@ -61,12 +64,13 @@ export interface PlanInput {
  */
 export function plan(input: PlanInput): Plan {
   const desired = new Map((input.destroy ? [] : input.desired).map((d) => [d.address, d]));
-  const recorded = new Map(input.recorded.map((r) => [r.address, r]));
-  const observed = new Map(input.observation.resources.map((o) => [o.address, o]));
-  const observedProviders = new Set(input.observation.observedProviders);
-  const forced = new Set(input.replace ?? []);
   const schemaOf = (provider: ProviderName | undefined, type: ResourceType): ResourceSchema | undefined =>
     provider === undefined ? undefined : input.schemas[provider]?.[type];
+  const moved = applyMoves(input.recorded, input.observation.resources, new Set(desired.keys()), input.moved ?? [], schemaOf);
+  const recorded = new Map(moved.recorded.map((r) => [r.address, r]));
+  const observed = new Map(moved.observed.map((o) => [o.address, o]));
+  const observedProviders = new Set(input.observation.observedProviders);
+  const forced = new Set(input.replace ?? []);
 
   const drift: DriftEntry[] = [];
   const driftOf = new Map<Address, Drift>();
@@ -102,7 +106,7 @@ export function plan(input: PlanInput): Plan {
         conflicts.push(conflictOf(d, o));
         changes.push(change(d, ["create"], null, d.attributes, [], "new"));
       }
-    } else if (d && r) changes.push(withReleases(planKept(d, r, driftOf.get(address), schema, forced.has(address)), r));
+    } else if (d && r) changes.push(withReleases(planKeptOrMoved(d, r, driftOf.get(address), schema, forced.has(address)), r));
     else if (d) changes.push(o ? planAdopt(d, o, schema) : change(d, ["create"], null, d.attributes, [], "new"));
     else if ((r || o) && schema?.holdsData && !allowed(address)) {
       kept.push(keptEntry(address, (r ?? o)!.type, input.destroy ?? false, r !== undefined));
@@ -115,8 +119,13 @@ export function plan(input: PlanInput): Plan {
   const targeted = input.targets?.length ? applyTargets(changes, input.targets) : changes;
   refuseProtectedDestruction(targeted, input.allowDestroy ?? [], (c) => schemaOf(c.provider, c.type));
   refuseDataLoss(targeted, (provider, type) => schemaOf(provider, type)?.holdsData === true, allowed);
+  // A later pass may have rebuilt a moved change (a reference replacing it): it is still a move.
+  const movedFrom = (c: ResourceChange) => {
+    const from = recorded.get(c.address)?.movedFrom;
+    return from === undefined || isNoOp(c) ? {} : { movedFrom: from };
+  };
   const planned = markInterruptions(
-    targeted.map((c) => ({ ...c, ...maskingPaths(schemaOf(c.provider, c.type), c.before, c.after) })),
+    targeted.map((c) => ({ ...c, ...movedFrom(c), ...maskingPaths(schemaOf(c.provider, c.type), c.before, c.after) })),
     schemaOf,
   );
   const driftPlanned = drift.map((d) => ({ ...d, ...maskingPaths(schemaOf(d.provider, d.type), d.before, d.after) }));
@@ -179,6 +188,13 @@ function refuseDataLoss(
       `pass --allow-destroy ${first.address} if losing it is what you want`,
     { address: first.address },
   );
+}
+
+/** A record renamed since the last apply is planned with its new names; the change says where it moved from. */
+function planKeptOrMoved(d: DesiredResource, r: RecordedResource, drift: Drift | undefined, schema: ResourceSchema | undefined, forced: boolean): ResourceChange {
+  if (r.movedFrom === undefined || !schema?.rename) return planKept(d, r, drift, schema, forced);
+  const c = planKept(d, { ...r, attributes: withRenamedAttributes(r.attributes, d.attributes, schema) }, drift, schema, forced);
+  return asMove(c, r.attributes, r.movedFrom, schema);
 }
 
 function planKept(d: DesiredResource, r: RecordedResource, drift: Drift | undefined, schema: ResourceSchema | undefined, forced: boolean): ResourceChange {
