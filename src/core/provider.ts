@@ -138,6 +138,11 @@ export interface Provider {
    * can bring it up to date.
    */
   afterApply?(recorded: readonly RecordedResource[], ctx: ApplyContext): Promise<void>;
+  /**
+   * The ports each image EXPOSEs, as the engine that runs them knows: the model needs them for
+   * the link variables of services that expose none. An engine provider answers; others leave it out.
+   */
+  imageExposedPorts?(images: readonly string[]): Promise<Record<string, number[]>>;
   /** Release connections so the process can exit. */
   close?(): Promise<void>;
 }
