@@ -1,7 +1,7 @@
 import type { AttributeRule, ProviderSchema } from "../../src/core/provider.js";
 import type { Attributes } from "../../src/core/types.js";
 import type { PortAttr } from "./attributes.js";
-import { protectedByLabel } from "../../src/core/lifecycle.js";
+import { ignoredByLabel, protectedByLabel } from "../../src/core/lifecycle.js";
 
 const NAMES = { update: "replace", identifier: true } as const;
 
@@ -88,6 +88,8 @@ export const dockerSchema: ProviderSchema = {
     createBeforeDestroy: (after) => isRouted(after) && hasNoFixedHostPort(after),
     traffic: "replica",
     ownAddress: fixedHostPorts,
+    // The image is its tag and what the tag resolves to: ignoring one ignores both.
+    ignoredChanges: (attributes) => ignoredByLabel(attributes).flatMap((p) => (p.length === 1 && p[0] === "image" ? [p, ["image_id"]] : [p])),
     // A renamed service keeps its containers: Docker renames them and they rejoin their
     // networks under the new aliases. Labels cannot change on a container, so the config hash
     // and service labels stay as created (created_as); refresh finds it by its ID.

@@ -72,6 +72,12 @@ export interface ResourceSchema {
   /** The user protected it (Terraform's prevent_destroy; Berth's label): deleting or replacing it needs --allow-destroy. */
   protectedFromDestroy?: (attributes: Attributes) => boolean;
   /**
+   * Attribute paths the user asked Berth to leave as they are (Terraform's ignore_changes):
+   * ["environment", "FEATURE_X"] is neither planned nor drift; ["scale"] keeps the number of
+   * replicas of the service that runs (src/planner/ignore-changes.ts).
+   */
+  ignoredChanges?: (attributes: Attributes) => string[][];
+  /**
    * The provider renames the resource in place when its service is renamed (a change with
    * `movedFrom`): these attributes, which follow from the name, change with the rename rather
    * than forcing a replacement. Without it, a renamed resource is destroyed and created again.

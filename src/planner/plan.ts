@@ -2,6 +2,7 @@ import { UserError, type Diagnostic } from "../core/errors.js";
 import {
   hasAction,
   isNoOp,
+  isReplace,
   type Actions,
   type ChangeReason,
   type Conflict,
@@ -27,6 +28,7 @@ import { diffAttributes, ruleFor, sameValue, withComputed } from "./attribute-di
 import { detectDrift, type Drift } from "./drift.js";
 import { markInterruptions } from "./interrupts.js";
 import { applyMoves, asMove, withRenamedAttributes, type ServiceMove } from "./moves.js";
+import { keepRunningReplicas, withIgnoredKept, withoutIgnored } from "./ignore-changes.js";
 import { nameAndIndex } from "../core/address-parts.js";
 import { PREVENT_DESTROY_LABEL } from "../core/lifecycle.js";
 import { identifierPaths, normalizePaths, sensitivePaths } from "../core/secrets.js";
@@ -63,20 +65,24 @@ export interface PlanInput {
  * give byte-identical plans.
  */
 export function plan(input: PlanInput): Plan {
-  const desired = new Map((input.destroy ? [] : input.desired).map((d) => [d.address, d]));
   const schemaOf = (provider: ProviderName | undefined, type: ResourceType): ResourceSchema | undefined =>
     provider === undefined ? undefined : input.schemas[provider]?.[type];
-  const moved = applyMoves(input.recorded, input.observation.resources, new Set(desired.keys()), input.moved ?? [], schemaOf);
-  const recorded = new Map(moved.recorded.map((r) => [r.address, r]));
-  const observed = new Map(moved.observed.map((o) => [o.address, o]));
   const observedProviders = new Set(input.observation.observedProviders);
+  const desiredList = input.destroy ? [] : input.desired;
+  const moved = applyMoves(input.recorded, input.observation.resources, new Set(desiredList.map((d) => d.address)), input.moved ?? [], schemaOf);
+  const scaled = keepRunningReplicas(desiredList, moved.recorded, moved.observed, observedProviders, schemaOf);
+  const desired = new Map(scaled.desired.map((d) => [d.address, d]));
+  const recorded = new Map(scaled.recorded.map((r) => [r.address, r]));
+  const observed = new Map(scaled.observed.map((o) => [o.address, o]));
   const forced = new Set(input.replace ?? []);
 
   const drift: DriftEntry[] = [];
   const driftOf = new Map<Address, Drift>();
   for (const r of recorded.values()) {
     if (!observedProviders.has(r.provider)) continue;
-    const d = detectDrift(r, observed.get(r.address), schemaOf(r.provider, r.type));
+    const o = observed.get(r.address);
+    const schema = schemaOf(r.provider, r.type);
+    const d = detectDrift(r, o && withoutIgnored(o, r.attributes, schema), schema);
     if (d) {
       driftOf.set(r.address, d);
       drift.push(d.entry);
@@ -106,7 +112,7 @@ export function plan(input: PlanInput): Plan {
         conflicts.push(conflictOf(d, o));
         changes.push(change(d, ["create"], null, d.attributes, [], "new"));
       }
-    } else if (d && r) changes.push(withReleases(planKeptOrMoved(d, r, driftOf.get(address), schema, forced.has(address)), r));
+    } else if (d && r) changes.push(withReleases(planIgnoring(d, r, driftOf.get(address), schema, forced.has(address)), r));
     else if (d) changes.push(o ? planAdopt(d, o, schema) : change(d, ["create"], null, d.attributes, [], "new"));
     else if ((r || o) && schema?.holdsData && !allowed(address)) {
       kept.push(keptEntry(address, (r ?? o)!.type, input.destroy ?? false, r !== undefined));
@@ -188,6 +194,17 @@ function refuseDataLoss(
       `pass --allow-destroy ${first.address} if losing it is what you want`,
     { address: first.address },
   );
+}
+
+/**
+ * ignore_changes: planned with the recorded values at the ignored paths. A replacement (for
+ * something else) creates from the template as written, as Terraform's ignore_changes does.
+ */
+function planIgnoring(d: DesiredResource, r: RecordedResource, drift: Drift | undefined, schema: ResourceSchema | undefined, forced: boolean): ResourceChange {
+  const attributes = withIgnoredKept(d.attributes, r.attributes, schema);
+  if (attributes === d.attributes) return planKeptOrMoved(d, r, drift, schema, forced);
+  const c = planKeptOrMoved({ ...d, attributes }, r, drift, schema, forced);
+  return isReplace(c) ? planKeptOrMoved(d, r, drift, schema, forced) : c;
 }
 
 /** A record renamed since the last apply is planned with its new names; the change says where it moved from. */
