@@ -118,8 +118,9 @@ const Row = memo(function Row({ row, selected, color }: { row: PlanRow; selected
 
 /** Words for the action set, beside the symbol (the expanded diff says why). */
 function actionLabel(change: ResourceChange): string {
-  if (isReplace(change)) return change.actions[0] === "delete" ? "replace (destroy, then create)" : "replace (create, then destroy)";
-  return { "no-op": "no change", create: "create", update: "update in-place", delete: "destroy" }[change.actions[0]];
+  const moved = change.movedFrom ? ` · moved from ${change.movedFrom}` : "";
+  if (isReplace(change)) return `${change.actions[0] === "delete" ? "replace (destroy, then create)" : "replace (create, then destroy)"}${moved}`;
+  return `${{ "no-op": "no change", create: "create", update: "update in-place", delete: "destroy" }[change.actions[0]]}${moved}`;
 }
 
 /** The text plan's symbol for the action set, coloured as the text plan colours it. */

@@ -285,6 +285,17 @@ describe("plan view, confirm mode", () => {
   });
 });
 
+describe("plan view, moves", () => {
+  it("says where a renamed resource moved from", async () => {
+    const moved = change("container.api[0]", ["update"], container("web", 0), container("api", 0), { reason: "moved", movedFrom: "container.web[0]" });
+    const ui = await view(basePlan([moved]));
+    await delay();
+    expect(ui.frame()).toContain("~ container.api[0]  update in-place · moved from container.web[0]");
+    await keys(ui.stdin, "\r");
+    expect(ui.frame()).toContain("# container.api[0] will be updated in-place (moved from container.web[0])");
+  });
+});
+
 describe("plan view, no changes", () => {
   it("says so", async () => {
     const ui = await view(basePlan([change("container.web[0]", ["no-op"], container("web", 0), container("web", 0))]));
