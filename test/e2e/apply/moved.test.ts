@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
-import { berth, projectContainers, removeProject, requireDocker, uniqueProject } from "../helpers.js";
+import { berth, httpGet, privateRouter, projectContainers, removeProject, requireDocker, uniqueProject } from "../helpers.js";
 
 /** `web` runs two replicas; `client` is where the test asks for the service by its name. */
 const template = (service: string, moved = "") => `${moved}${service}:
@@ -112,5 +112,65 @@ describe("moved: renaming a service on the real Docker engine", () => {
     expect(mv.stderr).toContain("cannot move container.svc[0] to container.client[0]: the state already has container.client[0]");
     const plan = await run("plan", "--detailed-exitcode");
     expect(plan.code).toBe(0);
+  });
+});
+
+/** A routed service renamed: the router follows the renamed containers, and nothing is recreated. */
+describe("moved: renaming a routed service on the real engines", () => {
+  let docker: Docker;
+  let file: string;
+  let router: Awaited<ReturnType<typeof privateRouter>>;
+  const project = uniqueProject("mvr");
+  const host = `${project}.localhost`;
+  const routed = (service: string, moved = "") => `${moved}${service}:
+  image: berth/web:1
+  labels:
+    aliyun.scale: '2'
+    aliyun.routing.port_8080: 'http://${host}'
+`;
+  const run = (...args: string[]) => berth([...args, "-f", file, "-p", project], { env: router.env });
+  const ids = async () => (await projectContainers(docker, project)).map((c) => c.Id).sort();
+  /** Retried a little: the router reloads after apply returns. */
+  const answer = async (): Promise<string> => {
+    let last = "";
+    for (let i = 0; i < 50; i++) {
+      const res = await httpGet(`http://${router.listen}/`, { Host: host }).catch(() => ({ status: 0, body: "" }));
+      last = res.body;
+      if (res.status === 200) return last;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return last;
+  };
+
+  beforeAll(async () => {
+    docker = await requireDocker();
+    router = await privateRouter("mvr");
+    file = path.join(await mkdtemp(path.join(tmpdir(), "berth-mvr-")), "docker-compose.yml");
+    await writeFile(file, routed("web"));
+  });
+  afterAll(async () => {
+    if (router) await run("destroy", "--auto-approve");
+    if (docker) await removeProject(docker, project);
+    if (router) await router.stop();
+  });
+
+  it("keeps the containers and serves through the router under the new name", async () => {
+    const apply = await run("apply", "--auto-approve");
+    expect(apply.stderr.replace(/^Warning: .*\n/gm, "")).toBe("");
+    expect(apply.code).toBe(0);
+    expect(await answer()).toContain("version=1");
+    const before = await ids();
+
+    await writeFile(file, routed("api", "x-berth-moved: {web: api}\n"));
+    const moved = await run("apply", "--auto-approve");
+    expect(moved.stderr.replace(/^Warning: .*\n/gm, "")).toBe("");
+    expect(moved.code).toBe(0);
+    expect(moved.stdout).toContain("0 added");
+    expect(moved.stdout).toContain("0 destroyed");
+    expect(await ids()).toEqual(before);
+    expect(await answer()).toContain("version=1");
+    const again = await run("plan", "--detailed-exitcode");
+    expect(again.stdout).toContain("No changes.");
+    expect(again.code).toBe(0);
   });
 });
