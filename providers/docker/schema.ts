@@ -62,6 +62,8 @@ export const dockerSchema: ProviderSchema = {
       published: { update: "computed" },
       // The berth.* labels a renamed container still carries from its creation.
       created_as: { update: "computed", identifier: true },
+      // Ports are assigned again when a stopped container starts: what routes to it follows.
+      endpoints: { update: "computed", recomputedOnUpdate: true, identifier: true },
       config_hash: { update: "replace", digest: true, identifier: true },
       image_id: { update: "replace", resolvedAtPlan: true, identifier: true },
       environment: { update: "replace", sensitive: false },

@@ -30,5 +30,6 @@ const routing: ResourceSchema = {
 export const routingSchema: ProviderSchema = {
   // Clients reach a virtual host through its route; its upstream goes with it.
   route: { ...routing, traffic: "entry" },
-  upstream: { ...routing, attributes: { name: NAMES, servers: NAMES } },
+  // endpoints: where nginx reaches the servers ("127.0.0.1:32768"), the replicas' own values.
+  upstream: { ...routing, attributes: { name: NAMES, servers: NAMES, endpoints: NAMES } },
 };

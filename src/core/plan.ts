@@ -1,3 +1,4 @@
+import type { References } from "./references.js";
 import type { Address, Attributes, DependencyCondition, ObservationGap, ProviderName, ResourceType } from "./types.js";
 import type { Diagnostic } from "./errors.js";
 
@@ -53,6 +54,10 @@ export interface ResourceChange {
   releases?: Address[];
   /** The address this resource was recorded under before a rename (x-berth-moved, state mv): shown as "moved from". */
   movedFrom?: Address;
+  /** Attributes whose values are other resources' (see DesiredResource.references). */
+  references?: References;
+  /** Attributes `after` leaves out because they are known only after apply: the executor fills them in. */
+  knownAfterApply?: string[];
 }
 
 export interface DriftEntry {

@@ -31,6 +31,7 @@ import { applyMoves, asMove, withRenamedAttributes, type ServiceMove } from "./m
 import { keepRunningReplicas, withIgnoredKept, withoutIgnored } from "./ignore-changes.js";
 import { nameAndIndex } from "../core/address-parts.js";
 import { PREVENT_DESTROY_LABEL } from "../core/lifecycle.js";
+import { resolveReference } from "../core/references.js";
 import { identifierPaths, normalizePaths, sensitivePaths } from "../core/secrets.js";
 
 export interface PlanInput {
@@ -71,8 +72,8 @@ export function plan(input: PlanInput): Plan {
   const desiredList = input.destroy ? [] : input.desired;
   const moved = applyMoves(input.recorded, input.observation.resources, new Set(desiredList.map((d) => d.address)), input.moved ?? [], schemaOf);
   const scaled = keepRunningReplicas(desiredList, moved.recorded, moved.observed, observedProviders, schemaOf);
-  const desired = new Map(scaled.desired.map((d) => [d.address, d]));
   const recorded = new Map(scaled.recorded.map((r) => [r.address, r]));
+  const desired = new Map(scaled.desired.map((d) => [d.address, withRecordedReferences(d, recorded)]));
   const observed = new Map(scaled.observed.map((o) => [o.address, o]));
   const forced = new Set(input.replace ?? []);
 
@@ -247,9 +248,26 @@ function isMap(v: AttrValue | undefined): v is { [key: string]: AttrValue } {
 }
 
 /**
- * An attribute that refers to another resource's (a container's image_id to its image's) is
- * known only after apply when that resource is created or replaced: it leaves `after`, and a
- * resource kept so far is replaced when its schema says the attribute forces it.
+ * A referenced value the model leaves out is what the state holds for the resources it points
+ * to (an upstream's endpoints are its replicas' recorded endpoints): compared like any other.
+ */
+function withRecordedReferences(d: DesiredResource, recorded: ReadonlyMap<Address, RecordedResource>): DesiredResource {
+  if (!d.references) return d;
+  const attributes = { ...d.attributes };
+  for (const [attribute, ref] of Object.entries(d.references)) {
+    if (attribute in attributes) continue;
+    const value = resolveReference(ref, (a) => recorded.get(a)?.attributes);
+    if (value !== undefined) attributes[attribute] = value;
+  }
+  return { ...d, attributes };
+}
+
+/**
+ * An attribute that refers to other resources' (a container's image_id to its image's, an
+ * upstream's endpoints to its replicas') is known only after apply when one of them is created
+ * or replaced, or updated when its schema says an update computes the value again (ports
+ * assigned again on a start): it leaves `after` and is listed in knownAfterApply; a resource kept so far is updated,
+ * or replaced when its schema says the attribute forces it.
  * Referenced resources are settled first, so a chain of references carries through.
  */
 function resolveReferences(
@@ -267,8 +285,13 @@ function resolveReferences(
     const references = desired.get(address)?.references;
     let c = changes[i];
     for (const [attribute, ref] of Object.entries(references ?? {})) {
-      const target = settle(ref.address);
-      if (!target || !hasAction(target, "create") || (c.actions.length === 1 && c.actions[0] === "delete")) continue;
+      const unknown = (Array.isArray(ref) ? ref : [ref]).some((r) => {
+        const target = settle(r.address);
+        if (!target) return false;
+        if (hasAction(target, "create")) return true;
+        return target.actions[0] === "update" && ruleFor(schemaOf(target.provider, target.type), r.attribute).recomputedOnUpdate === true;
+      });
+      if (!unknown || (c.actions.length === 1 && c.actions[0] === "delete")) continue;
       const schema = schemaOf(c.provider, c.type);
       if (c.actions.length === 1 && c.actions[0] === "create") {
         c = { ...c, after: without(c.after, attribute) };
@@ -282,6 +305,7 @@ function resolveReferences(
       } else {
         c = { ...c, actions: c.actions[0] === "no-op" ? ["update"] : c.actions, after: without(c.after, attribute), reason: c.reason ?? "attributes-changed" };
       }
+      c = { ...c, knownAfterApply: [...(c.knownAfterApply ?? []), attribute] };
     }
     changes[i] = c;
     return c;
@@ -384,6 +408,7 @@ function change(
     reason,
     dependsOn: [...d.dependsOn],
     ...(d.conditions ? { conditions: d.conditions } : {}),
+    ...(d.references ? { references: d.references } : {}),
   };
 }
 

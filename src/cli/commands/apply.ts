@@ -13,7 +13,7 @@ import { ExitCode, collect, positiveInt } from "../exit.js";
 import { makePlan, refuseConflicts } from "../make-plan.js";
 import type { Output } from "../output.js";
 import { readPlanFile, unmaskPlan } from "../plan-file.js";
-import { observe, type Workspace, openWorkspace } from "../workspace.js";
+import { observe, type Workspace, openWorkspace, upgradeState } from "../workspace.js";
 import { withProjectFlags } from "./index.js";
 import type { GlobalFlags } from "../settings.js";
 import { printWarnings } from "./plan.js";
@@ -57,7 +57,7 @@ async function run(flags: ApplyFlags, output: Output, verb: "Apply" | "Destroy",
     printWarnings(ws.warnings, output);
     lock = await ws.backend.lock(`berth ${verb.toLowerCase()}`);
     // Read again under the lock: another apply may have finished since the workspace opened.
-    ws.state = await ws.backend.read();
+    ws.state = upgradeState(await ws.backend.read(), ws.providers);
     const plan = planfile ? await savedPlan(ws, planfile) : await makePlan(ws, { ...flags, destroy: verb === "Destroy", destroyData: flags.volumes === true });
     refuseBlindChanges(plan);
     const shown = maskPlan(plan);
