@@ -43,6 +43,9 @@ export function readBerthLabels(ctx: LoadContext, draft: ServiceDraft): void {
     const loc = label.valueLocAt(entry.index);
     if (!(IGNORABLE as readonly string[]).includes(attribute)) {
       ctx.error("E_IGNORE_CHANGES", `${IGNORE_CHANGES_LABEL}: '${entry.text}' is no attribute Berth can ignore (${IGNORABLE.join(", ")}; environment.<KEY>, labels.<KEY>)`, loc);
+    } else if (attribute === SCALE_PATH && draft.spec.aliyun.routes.length > 0) {
+      // The router's upstream lists the template's count of replicas: it would never match.
+      ctx.error("E_IGNORE_CHANGES", `${IGNORE_CHANGES_LABEL}: scale cannot be ignored on a routed service (its upstream lists aliyun.scale's replicas)`, loc);
     } else if (key !== undefined && (!MAPS.has(attribute) || key === "")) {
       ctx.error("E_IGNORE_CHANGES", `${IGNORE_CHANGES_LABEL}: '${entry.text}' names an entry, but only environment and labels have entries`, loc);
     }

@@ -89,6 +89,13 @@ describe("berth.ignore_changes at load", () => {
     });
   });
 
+  it("refuses scale on a routed service, whose upstream follows the template's count", async () => {
+    const yaml = ["web:", "  image: a", "  labels:", "    aliyun.routing.port_8080: http://web", "    berth.ignore_changes: scale", ""].join("\n");
+    expect(await errorsOf(yaml)).toEqual([
+      "docker-compose.yml:5:27: berth.ignore_changes: scale cannot be ignored on a routed service (its upstream lists aliyun.scale's replicas)",
+    ]);
+  });
+
   it("names only attributes the model gives a container", async () => {
     const template = await load("web:\n  image: a\n");
     const [c] = buildDesired(template, { project: "p", publishAddress: "127.0.0.1", discovery: false }).resources.filter((r) => r.type === "container");
