@@ -97,6 +97,11 @@ export const dockerSchema: ProviderSchema = {
     // networks under the new aliases. Labels cannot change on a container, so the config hash
     // and service labels stay as created (created_as); refresh finds it by its ID.
     rename: { attributes: ["name", "service", "networks", "config_hash"], reconnects: ["networks"] },
+    rolloutParallelism: (after) => {
+      const rollout = after.rollout;
+      if (rollout === null || typeof rollout !== "object" || Array.isArray(rollout)) return null;
+      return Number(rollout.parallelism ?? 1) || 1;
+    },
   },
   image: {
     attributes: {

@@ -74,6 +74,11 @@ export interface ResourceSchema {
    * ("127.0.0.1:8080"), or null. Taking such a replica down interrupts, whatever its siblings do.
    */
   ownAddress?: (attributes: Attributes) => string | null;
+  /**
+   * How many replacements of one service may be under way at once (a rolling update), or null
+   * when the resource does not roll: replacements then run as the parallelism allows.
+   */
+  rolloutParallelism?: (after: Attributes) => number | null;
   /** The user protected it (Terraform's prevent_destroy; Berth's label): deleting or replacing it needs --allow-destroy. */
   protectedFromDestroy?: (attributes: Attributes) => boolean;
   /**
