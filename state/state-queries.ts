@@ -21,6 +21,35 @@ export function removeResource(state: StateFile | null, address: Address): Recor
   return (state?.resources ?? []).filter((resource) => resource.address !== address);
 }
 
+/**
+ * `berth state mv FROM TO`: the records at FROM (one address, or every replica of
+ * `container.web`) renamed to TO, each marked with the address it had when last applied, so
+ * the next plan renames what runs rather than replacing it. A new array; the state is untouched.
+ */
+export function moveResources(state: StateFile | null, from: Address, to: Address): { resources: RecordedResource[]; moved: [Address, Address][] } {
+  const resources = state?.resources ?? [];
+  const [fromType, toType] = [from.split(".")[0], to.split(".")[0]];
+  if (fromType !== toType) throw new UserError("E_STATE_MV", `cannot move ${from} to ${to}: a ${fromType} stays a ${fromType}`, { address: from });
+  if (/\[\d+\]$/.test(from) !== /\[\d+\]$/.test(to)) {
+    throw new UserError("E_STATE_MV", `cannot move ${from} to ${to}: move one replica to one replica, or a service's replicas to a service`, { address: from });
+  }
+  const renamed = new Map<Address, Address>();
+  for (const r of resources) {
+    if (r.address === from) renamed.set(r.address, to);
+    else if (r.address.startsWith(`${from}[`) && /^\[\d+\]$/.test(r.address.slice(from.length))) renamed.set(r.address, `${to}${r.address.slice(from.length)}`);
+  }
+  if (renamed.size === 0) throw noSuchResource(state, from);
+  const taken = [...renamed.values()].find((a) => resources.some((r) => r.address === a && !renamed.has(a)));
+  if (taken) throw new UserError("E_STATE_MV", `cannot move ${from} to ${to}: the state already has ${taken}`, { address: taken });
+  const moved = resources.map((r) => {
+    const next = renamed.get(r.address);
+    if (next === undefined) return r;
+    const service = r.service === undefined || r.service === null ? {} : { service: next.slice(next.indexOf(".") + 1).replace(/\[\d+\]$/, "") };
+    return { ...r, address: next, ...service, movedFrom: r.movedFrom ?? r.address };
+  });
+  return { resources: moved, moved: [...renamed].sort(([a], [b]) => compareAddresses(a, b)) };
+}
+
 function noSuchResource(state: StateFile | null, address: Address): UserError {
   const matches = closeMatches(address, listAddresses(state));
   const hint = matches.length > 0 ? `; did you mean ${matches.join(", ")}?` : state?.resources.length ? "" : "; the state is empty";

@@ -106,6 +106,11 @@ export interface ContainerAttributes extends ContainerSettings {
   pull_policy?: "always" | "missing" | "never";
   /** Computed by apply. */
   container_id?: string | null;
+  /**
+   * Computed by a rename (moved): the berth.* labels the container was created with, which a
+   * rename cannot change. Absent on a container never renamed.
+   */
+  created_as?: { service: string; index: number; config_hash: string };
   /** Computed by apply: "8080/tcp" → host port Docker assigned (or the fixed one). */
   published?: Record<string, number> | null;
   /** Computed by apply: "8080/tcp" → ["127.0.0.1:32768"], where the port is reached from this machine (none when stopped). */

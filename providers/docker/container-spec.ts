@@ -60,12 +60,12 @@ export function containerSpec(attrs: ContainerAttributes, opts: SpecOptions): Co
       ...engineSettings(attrs),
       ...resourceLimits(attrs),
     },
-    NetworkingConfig: { EndpointsConfig: Object.fromEntries(endpoints(attrs).slice(0, 1)) },
+    NetworkingConfig: { EndpointsConfig: Object.fromEntries(networkEndpoints(attrs).slice(0, 1)) },
     // A query parameter of the create call, as `docker create --platform` sends it.
     ...(attrs.platform ? { platform: attrs.platform } : {}),
   };
   // The engine takes one network at create before API 1.44: the others are joined before start.
-  return { create, connect: endpoints(attrs).slice(1).map(([network, endpoint]) => ({ network, endpoint })) };
+  return { create, connect: networkEndpoints(attrs).slice(1).map(([network, endpoint]) => ({ network, endpoint })) };
 }
 
 /** Networks in the order the container joins them: priority, then name (compose's rule). */
@@ -78,7 +78,7 @@ function primaryNetwork(attrs: ContainerAttributes): string | undefined {
 }
 
 /** Every network in joining order, aliases and fixed addresses with each. */
-function endpoints(attrs: ContainerAttributes): [string, Docker.EndpointSettings][] {
+export function networkEndpoints(attrs: ContainerAttributes): [string, Docker.EndpointSettings][] {
   if (attrs.network_mode) return [];
   return networksInOrder(attrs).map(([name, a]) => {
     const ipam = a.ipv4_address || a.ipv6_address ? { IPAMConfig: { IPv4Address: a.ipv4_address ?? undefined, IPv6Address: a.ipv6_address ?? undefined } } : {};

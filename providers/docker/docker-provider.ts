@@ -4,11 +4,11 @@ import { UserError } from "../../src/core/errors.js";
 import { hasAction, type ResourceChange } from "../../src/core/plan.js";
 import type { ApplyContext, Provider, RefreshContext, ReplaceInSteps } from "../../src/core/provider.js";
 import type { Attributes, DesiredResource, Observed, RecordedResource } from "../../src/core/types.js";
-import type { ContainerAttributes, NetworkAttributes, PortAttr } from "./attributes.js";
+import type { ContainerAttributes, NetworkAttachmentAttr, NetworkAttributes, PortAttr } from "./attributes.js";
 import { applyImage, digestBuildContexts, observeImages } from "./image-resource.js";
 import { LABEL_CONFIG_HASH, LABEL_INDEX, LABEL_PROJECT, LABEL_SERVICE } from "./attributes.js";
 import { connectDocker, ignoreStatus, withEngine } from "../../src/clients/docker.js";
-import { LABEL_TEMPORARY, TEMPORARY_SUFFIX, containerUpdate, healthcheckMode, publishedPorts, stopTimeoutOf } from "./container-spec.js";
+import { LABEL_TEMPORARY, TEMPORARY_SUFFIX, containerUpdate, healthcheckMode, networkEndpoints, publishedPorts, stopTimeoutOf } from "./container-spec.js";
 import { createAndStart, removeContainer, stopAndRemove } from "./containers.js";
 import { ensureImage, indexImages, lookupImageId } from "./images.js";
 import { waitForDependencies } from "./dependencies.js";
@@ -61,7 +61,8 @@ export class DockerProvider implements Provider {
       const leftovers = containers.filter(isLeftoverTemporary);
       await Promise.all(leftovers.map((c) => removeContainer(this.docker, c.Id)));
       const oneShots = new Set(ctx.recorded.filter((r) => r.attributes.one_shot === true).map((r) => r.address));
-      const observed = containers.filter((c) => !isLeftoverTemporary(c)).flatMap((c) => observeContainer(c, oneShots));
+      const byId = new Map(ctx.recorded.filter((r) => r.type === "container").map((r) => [String(r.attributes.container_id), r]));
+      const observed = containers.filter((c) => !isLeftoverTemporary(c)).flatMap((c) => observeContainer(c, oneShots, byId.get(c.Id)));
       observed.push(...foreignContainers(holdingNames, wantedContainers, ctx.project));
       observed.push(...networks);
       observed.push(...volumes);
@@ -145,6 +146,7 @@ export class DockerProvider implements Provider {
     const key = change.actions.join(",");
     if (key === "no-op") return change.before;
     if (key === "delete") return this.deleteContainer(required(before, change), ctx);
+    if (key === "update" && change.movedFrom !== undefined) return this.moveContainer(required(before, change), required(after, change), change, ctx);
     if (key === "update") return this.updateContainer(required(before, change), required(after, change), change, ctx);
     // depends_on conditions: the container is created once its dependencies meet them (the old
     // one of a replacement keeps running meanwhile).
@@ -257,6 +259,31 @@ export class DockerProvider implements Provider {
     return asAttributes({ ...after, container_id: info.Id, published, endpoints: endpointsOf(after.ports, published, info.State.Running) });
   }
 
+  /**
+   * A renamed service keeps its containers: Docker renames each and it rejoins its networks
+   * under the new aliases (the engine cannot change an endpoint's aliases in place). Labels
+   * cannot change on a container: `created_as` records the ones it carries, so refresh still
+   * finds it (by ID) and a config hash label left from before the rename is no drift.
+   */
+  private async moveContainer(before: ContainerAttributes, after: ContainerAttributes, change: ResourceChange, ctx: ApplyContext): Promise<Attributes> {
+    const container = this.docker.getContainer(before.container_id ?? before.name);
+    if (before.name !== after.name) {
+      ctx.log(`renaming ${before.name} to ${after.name}`);
+      await container.rename({ name: after.name });
+    }
+    if (!after.network_mode) {
+      const rejoin = networkEndpoints(after).filter(([network, endpoint]) => !sameAttachment(before.networks[network], endpoint));
+      for (const [network] of rejoin) if (before.networks[network]) await this.docker.getNetwork(network).disconnect({ Container: container.id });
+      for (const [network, endpoint] of rejoin) await this.docker.getNetwork(network).connect({ Container: container.id, EndpointConfig: endpoint });
+      for (const network of Object.keys(before.networks)) {
+        if (!(network in after.networks)) await this.docker.getNetwork(network).disconnect({ Container: container.id });
+      }
+    }
+    const updated = await this.updateContainer(before, after, change, ctx);
+    const createdAs = before.created_as ?? { service: before.service, index: before.index, config_hash: before.config_hash };
+    return { ...updated, created_as: createdAs };
+  }
+
   /** The new replica beside the old one, under a temporary name, ready to serve. */
   private async createReplacement(before: ContainerAttributes, after: ContainerAttributes, address: string, ctx: ApplyContext): Promise<Attributes> {
     await ensureImage(this.docker, after.image, { service: after.service, address, pullPolicy: after.pull_policy, knownId: after.image_id }, (m) => ctx.log(m));
@@ -346,12 +373,19 @@ function foreignContainers(listed: Docker.ContainerInfo[], wanted: ReadonlyMap<s
   });
 }
 
-/** A one-shot container that exited with code 0 is where it should be: observed as running. */
-function observeContainer(c: Docker.ContainerInfo, oneShots: ReadonlySet<string>): Observed[] {
+/**
+ * A one-shot container that exited with code 0 is where it should be: observed as running.
+ * A container the state records is observed at its recorded address, since a renamed one still
+ * carries the labels it was created with (created_as); anything else by its labels.
+ */
+function observeContainer(c: Docker.ContainerInfo, oneShots: ReadonlySet<string>, record: RecordedResource | undefined): Observed[] {
   const service = c.Labels[LABEL_SERVICE];
   const index = Number(c.Labels[LABEL_INDEX]);
   if (!service || !Number.isInteger(index) || index < 0) return [];
-  const address = `container.${service}[${index}]`;
+  const address = record?.address ?? `container.${service}[${index}]`;
+  const createdAs = record?.attributes.created_as as { config_hash?: string } | undefined;
+  const labelHash = c.Labels[LABEL_CONFIG_HASH] ?? null;
+  const configHash = createdAs !== undefined && labelHash === createdAs.config_hash ? (record?.attributes.config_hash ?? null) : labelHash;
   const completed = oneShots.has(address) && c.State === "exited" && /^Exited \(0\)/.test(c.Status);
   return [
     {
@@ -361,7 +395,7 @@ function observeContainer(c: Docker.ContainerInfo, oneShots: ReadonlySet<string>
         name: containerNameOf(c),
         container_id: c.Id,
         running: c.State === "running" || completed,
-        config_hash: c.Labels[LABEL_CONFIG_HASH] ?? null,
+        config_hash: configHash,
         image_id: c.ImageID,
       },
     },
@@ -383,6 +417,13 @@ function recorded(after: ContainerAttributes, started: { containerId: string; im
 /** Attribute interfaces hold JSON values only; TypeScript cannot see that through their index signature. */
 function asAttributes(attrs: ContainerAttributes | NetworkAttributes): Attributes {
   return attrs as unknown as Attributes;
+}
+
+function sameAttachment(recorded: NetworkAttachmentAttr | undefined, endpoint: Docker.EndpointSettings): boolean {
+  if (!recorded) return false;
+  const aliases = endpoint.Aliases ?? [];
+  const sameAliases = recorded.aliases.length === aliases.length && recorded.aliases.every((a, i) => a === aliases[i]);
+  return sameAliases && (recorded.ipv4_address ?? undefined) === endpoint.IPAMConfig?.IPv4Address && (recorded.ipv6_address ?? undefined) === endpoint.IPAMConfig?.IPv6Address;
 }
 
 function required<T>(value: T | null, change: ResourceChange): T {

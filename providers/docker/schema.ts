@@ -1,6 +1,7 @@
 import type { AttributeRule, ProviderSchema } from "../../src/core/provider.js";
 import type { Attributes } from "../../src/core/types.js";
-import { protectedByLabel } from "../../src/core/lifecycle.js";
+import type { PortAttr } from "./attributes.js";
+import { ignoredByLabel, protectedByLabel } from "../../src/core/lifecycle.js";
 
 const NAMES = { update: "replace", identifier: true } as const;
 
@@ -33,6 +34,7 @@ export const dockerSchema: ProviderSchema = {
       network_id: { update: "computed", identifier: true },
     },
     defaultRule: { update: "replace" },
+    traffic: "path",
     protectedFromDestroy: protectedByLabel,
   },
   volume: {
@@ -58,6 +60,8 @@ export const dockerSchema: ProviderSchema = {
       rollout: { update: "in-place" },
       container_id: { update: "computed", identifier: true },
       published: { update: "computed" },
+      // The berth.* labels a renamed container still carries from its creation.
+      created_as: { update: "computed", identifier: true },
       // Ports are assigned again when a stopped container starts: what routes to it follows.
       endpoints: { update: "computed", recomputedOnUpdate: true, identifier: true },
       config_hash: { update: "replace", digest: true, identifier: true },
@@ -85,6 +89,14 @@ export const dockerSchema: ProviderSchema = {
     // A routed replica with no fixed host port can run beside its replacement, so the router
     // never loses a backend: create the new one first.
     createBeforeDestroy: (after) => isRouted(after) && hasNoFixedHostPort(after),
+    traffic: "replica",
+    ownAddress: fixedHostPorts,
+    // The image is its tag and what the tag resolves to: ignoring one ignores both.
+    ignoredChanges: (attributes) => ignoredByLabel(attributes).flatMap((p) => (p.length === 1 && p[0] === "image" ? [p, ["image_id"]] : [p])),
+    // A renamed service keeps its containers: Docker renames them and they rejoin their
+    // networks under the new aliases. Labels cannot change on a container, so the config hash
+    // and service labels stay as created (created_as); refresh finds it by its ID.
+    rename: { attributes: ["name", "service", "networks", "config_hash"], reconnects: ["networks"] },
     rolloutParallelism: (after) => {
       const rollout = after.rollout;
       if (rollout === null || typeof rollout !== "object" || Array.isArray(rollout)) return null;
@@ -115,6 +127,13 @@ export const dockerSchema: ProviderSchema = {
 function isRouted(after: Attributes): boolean {
   const rollout = after.rollout as { create_before_destroy?: boolean } | undefined;
   return rollout?.create_before_destroy === true;
+}
+
+/** A fixed host port is this container's alone: no other replica can publish it beside it. */
+function fixedHostPorts(attributes: Attributes): string | null {
+  const ports = Array.isArray(attributes.ports) ? (attributes.ports as unknown as PortAttr[]) : [];
+  const fixed = ports.filter((p) => p.host_port !== null).map((p) => `${p.host_ip ?? ""}${p.host_ip ? ":" : ""}${p.host_port}`);
+  return fixed.length > 0 ? `host port ${fixed.join(", ")}` : null;
 }
 
 function hasNoFixedHostPort(after: Attributes): boolean {

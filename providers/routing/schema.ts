@@ -28,7 +28,8 @@ const routing: ResourceSchema = {
 };
 
 export const routingSchema: ProviderSchema = {
-  route: routing,
+  // Clients reach a virtual host through its route; its upstream goes with it.
+  route: { ...routing, traffic: "entry" },
   // endpoints: where nginx reaches the servers ("127.0.0.1:32768"), the replicas' own values.
   upstream: { ...routing, attributes: { name: NAMES, servers: NAMES, endpoints: NAMES } },
 };

@@ -35,6 +35,8 @@ export class StateRecorder {
 
   /** Records the outcome of one change (null: the resource is gone) and queues a state write. */
   record(address: Address, change: ResourceChange, attributes: Attributes | null): Promise<void> {
+    // A renamed resource is recorded under its new address only.
+    if (change.movedFrom !== undefined && change.movedFrom !== address) this.current.delete(change.movedFrom);
     if (attributes === null) this.current.delete(address);
     else this.current.set(address, { address, type: change.type, provider: change.provider, service: change.service, attributes, dependsOn: change.dependsOn });
     return this.save();

@@ -39,6 +39,7 @@ export async function makePlan(ws: Workspace, flags: PlanFlags): Promise<Plan> {
     destroyData: flags.destroyData ?? false,
     replaceForeign: flags.replaceForeign ?? [],
     warnings: ws.warnings,
+    moved: ws.template.moved,
   });
 }
 

@@ -19,7 +19,9 @@ export type ChangeReason =
   | "adopted"
   | "foreign-replaced"
   /** A dependency it restarts with (depends_on.restart) is replaced or updated: restarted in place. */
-  | "dependency-changed";
+  | "dependency-changed"
+  /** Renamed in the template (x-berth-moved) or the state (state mv): renamed in place, nothing else changes. */
+  | "moved";
 
 export interface ResourceChange {
   address: Address;
@@ -43,8 +45,15 @@ export interface ResourceChange {
   conditions?: Record<Address, DependencyCondition>;
   /** reason "dependency-changed": the dependencies whose changes restart this one. */
   restartedBy?: Address[];
+  /**
+   * Set when carrying out this change interrupts traffic, with why in words
+   * (src/planner/interrupts.ts decides); absent when traffic goes on.
+   */
+  interruption?: string;
   /** Dependencies of the applied resource that this change stops using: deleted only after it. */
   releases?: Address[];
+  /** The address this resource was recorded under before a rename (x-berth-moved, state mv): shown as "moved from". */
+  movedFrom?: Address;
   /** Attributes whose values are other resources' (see DesiredResource.references). */
   references?: References;
   /** Attributes `after` leaves out because they are known only after apply: the executor fills them in. */
@@ -142,6 +151,11 @@ export function countChanges(plan: Plan): PlanCounts {
     if (c.actions[0] === "update") counts.change++;
   }
   return counts;
+}
+
+/** The changes that interrupt service, in plan order. */
+export function interruptingChanges(plan: Plan): ResourceChange[] {
+  return plan.changes.filter((c) => c.interruption !== undefined);
 }
 
 export function hasChanges(plan: Plan): boolean {

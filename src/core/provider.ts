@@ -60,6 +60,22 @@ export interface ResourceSchema {
    */
   adoptsForeign?: boolean;
   /**
+   * How traffic meets this resource, so a plan can say which changes interrupt service
+   * (src/planner/interrupts.ts). Absent: no traffic passes through it (an image, a volume, a record).
+   * - "replica": it answers its service's traffic beside the service's other replicas; taking
+   *   it down interrupts only when no other replica keeps serving meanwhile.
+   * - "entry": clients reach the application through it (a routed virtual host); deleting it,
+   *   or replacing it destroy-first, interrupts.
+   * - "path": traffic between resources crosses it (a network); replacing it destroy-first
+   *   interrupts. Deleting it does not by itself: whatever used it changes too.
+   */
+  traffic?: "replica" | "entry" | "path";
+  /**
+   * A replica reachable at an address no other replica shares (a fixed host port): its words
+   * ("127.0.0.1:8080"), or null. Taking such a replica down interrupts, whatever its siblings do.
+   */
+  ownAddress?: (attributes: Attributes) => string | null;
+  /**
    * How many replacements of one service may be under way at once (a rolling update), or null
    * when the resource does not roll: replacements then run as the parallelism allows.
    */
@@ -71,6 +87,22 @@ export interface ResourceSchema {
    * not a replacement (a swarm service scaled by hand is scaled back: the engine converges it).
    */
   driftUpdatesInPlace?: boolean;
+  /**
+   * Attribute paths the user asked Berth to leave as they are (Terraform's ignore_changes):
+   * ["environment", "FEATURE_X"] is neither planned nor drift; ["scale"] keeps the number of
+   * replicas of the service that runs (src/planner/ignore-changes.ts).
+   */
+  ignoredChanges?: (attributes: Attributes) => string[][];
+  /**
+   * The provider renames the resource in place when its service is renamed (a change with
+   * `movedFrom`): these attributes, which follow from the name, change with the rename rather
+   * than forcing a replacement. Without it, a renamed resource is destroyed and created again.
+   */
+  rename?: {
+    attributes: readonly string[];
+    /** Of those, the ones the provider changes by reconnecting the resource: traffic to it stops for a moment. */
+    reconnects?: readonly string[];
+  };
 }
 
 export type ProviderSchema = Partial<Record<ResourceType, ResourceSchema>>;

@@ -67,6 +67,11 @@ export interface RecordedResource {
   service?: string | null;
   attributes: Attributes;
   dependsOn?: Address[];
+  /**
+   * `berth state mv` renamed this record and the resource still carries its old name: the next
+   * plan renames it (a move), rather than replacing it. Gone once that apply records it.
+   */
+  movedFrom?: Address;
 }
 
 /**

@@ -2,6 +2,7 @@ import { UserError, type Diagnostic } from "../core/errors.js";
 import {
   hasAction,
   isNoOp,
+  isReplace,
   type Actions,
   type ChangeReason,
   type Conflict,
@@ -25,6 +26,9 @@ import type {
 import { addressMatches, compareAddresses } from "../model/addresses.js";
 import { diffAttributes, ruleFor, sameValue, withComputed } from "./attribute-diff.js";
 import { detectDrift, type Drift } from "./drift.js";
+import { markInterruptions } from "./interrupts.js";
+import { applyMoves, asMove, withRenamedAttributes, type ServiceMove } from "./moves.js";
+import { keepRunningReplicas, withIgnoredKept, withoutIgnored } from "./ignore-changes.js";
 import { nameAndIndex } from "../core/address-parts.js";
 import { PREVENT_DESTROY_LABEL } from "../core/lifecycle.js";
 import { referencedAddresses, resolveReference } from "../core/references.js";
@@ -53,6 +57,8 @@ export interface PlanInput {
   /** --replace-foreign: objects not made by Berth that hold these addresses' names are removed and made again. */
   replaceForeign?: readonly Address[];
   warnings?: readonly Diagnostic[];
+  /** x-berth-moved: services renamed in the template, planned as renames of what they run. */
+  moved?: readonly ServiceMove[];
 }
 
 /**
@@ -60,19 +66,24 @@ export interface PlanInput {
  * give byte-identical plans.
  */
 export function plan(input: PlanInput): Plan {
-  const recorded = new Map(input.recorded.map((r) => [r.address, r]));
-  const desired = new Map((input.destroy ? [] : input.desired).map((d) => [d.address, withRecordedReferences(d, recorded)]));
-  const observed = new Map(input.observation.resources.map((o) => [o.address, o]));
-  const observedProviders = new Set(input.observation.observedProviders);
-  const forced = new Set(input.replace ?? []);
   const schemaOf = (provider: ProviderName | undefined, type: ResourceType): ResourceSchema | undefined =>
     provider === undefined ? undefined : input.schemas[provider]?.[type];
+  const observedProviders = new Set(input.observation.observedProviders);
+  const desiredList = input.destroy ? [] : input.desired;
+  const moved = applyMoves(input.recorded, input.observation.resources, new Set(desiredList.map((d) => d.address)), input.moved ?? [], schemaOf);
+  const scaled = keepRunningReplicas(desiredList, moved.recorded, moved.observed, observedProviders, schemaOf);
+  const recorded = new Map(scaled.recorded.map((r) => [r.address, r]));
+  const desired = new Map(scaled.desired.map((d) => [d.address, withRecordedReferences(d, recorded)]));
+  const observed = new Map(scaled.observed.map((o) => [o.address, o]));
+  const forced = new Set(input.replace ?? []);
 
   const drift: DriftEntry[] = [];
   const driftOf = new Map<Address, Drift>();
   for (const r of recorded.values()) {
     if (!observedProviders.has(r.provider)) continue;
-    const d = detectDrift(r, observed.get(r.address), schemaOf(r.provider, r.type));
+    const o = observed.get(r.address);
+    const schema = schemaOf(r.provider, r.type);
+    const d = detectDrift(r, o && withoutIgnored(o, r.attributes, schema), schema);
     if (d) {
       driftOf.set(r.address, d);
       drift.push(d.entry);
@@ -102,7 +113,7 @@ export function plan(input: PlanInput): Plan {
         conflicts.push(conflictOf(d, o));
         changes.push(change(d, ["create"], null, d.attributes, [], "new"));
       }
-    } else if (d && r) changes.push(withReleases(planKept(d, r, driftOf.get(address), schema, forced.has(address)), r));
+    } else if (d && r) changes.push(withReleases(planIgnoring(d, r, driftOf.get(address), schema, forced.has(address)), r));
     else if (d) changes.push(o ? planAdopt(d, o, schema) : change(d, ["create"], null, d.attributes, [], "new"));
     else if ((r || o) && schema?.holdsData && !allowed(address)) {
       kept.push(keptEntry(address, (r ?? o)!.type, input.destroy ?? false, r !== undefined));
@@ -115,7 +126,15 @@ export function plan(input: PlanInput): Plan {
   const targeted = input.targets?.length ? applyTargets(changes, input.targets) : changes;
   refuseProtectedDestruction(targeted, input.allowDestroy ?? [], (c) => schemaOf(c.provider, c.type));
   refuseDataLoss(targeted, (provider, type) => schemaOf(provider, type)?.holdsData === true, allowed);
-  const planned = targeted.map((c) => ({ ...c, ...maskingPaths(schemaOf(c.provider, c.type), c.before, c.after) }));
+  // A later pass may have rebuilt a moved change (a reference replacing it): it is still a move.
+  const movedFrom = (c: ResourceChange) => {
+    const from = recorded.get(c.address)?.movedFrom;
+    return from === undefined || isNoOp(c) ? {} : { movedFrom: from };
+  };
+  const planned = markInterruptions(
+    targeted.map((c) => ({ ...c, ...movedFrom(c), ...maskingPaths(schemaOf(c.provider, c.type), c.before, c.after) })),
+    schemaOf,
+  );
   const driftPlanned = drift.map((d) => ({ ...d, ...maskingPaths(schemaOf(d.provider, d.type), d.before, d.after) }));
   const changing = new Set(targeted.filter((c) => !isNoOp(c)).map((c) => c.address));
 
@@ -176,6 +195,24 @@ function refuseDataLoss(
       `pass --allow-destroy ${first.address} if losing it is what you want`,
     { address: first.address },
   );
+}
+
+/**
+ * ignore_changes: planned with the recorded values at the ignored paths. A replacement (for
+ * something else) creates from the template as written, as Terraform's ignore_changes does.
+ */
+function planIgnoring(d: DesiredResource, r: RecordedResource, drift: Drift | undefined, schema: ResourceSchema | undefined, forced: boolean): ResourceChange {
+  const attributes = withIgnoredKept(d.attributes, r.attributes, schema);
+  if (attributes === d.attributes) return planKeptOrMoved(d, r, drift, schema, forced);
+  const c = planKeptOrMoved({ ...d, attributes }, r, drift, schema, forced);
+  return isReplace(c) ? planKeptOrMoved(d, r, drift, schema, forced) : c;
+}
+
+/** A record renamed since the last apply is planned with its new names; the change says where it moved from. */
+function planKeptOrMoved(d: DesiredResource, r: RecordedResource, drift: Drift | undefined, schema: ResourceSchema | undefined, forced: boolean): ResourceChange {
+  if (r.movedFrom === undefined || !schema?.rename) return planKept(d, r, drift, schema, forced);
+  const c = planKept(d, { ...r, attributes: withRenamedAttributes(r.attributes, d.attributes, schema) }, drift, schema, forced);
+  return asMove(c, r.attributes, r.movedFrom, schema);
 }
 
 function planKept(d: DesiredResource, r: RecordedResource, drift: Drift | undefined, schema: ResourceSchema | undefined, forced: boolean): ResourceChange {

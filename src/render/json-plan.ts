@@ -38,6 +38,11 @@ function changeJson(c: ResourceChange): Json {
     index: c.index,
     provider_name: `berth/${c.provider}`,
     action_reason: c.reason,
+    // Not in Terraform's shape: whether carrying the change out interrupts traffic, and why.
+    interrupts: c.interruption !== undefined,
+    interruption: c.interruption ?? null,
+    // Terraform's key for a moved resource's old address, present only on a move.
+    ...(c.movedFrom ? { previous_address: c.movedFrom } : {}),
     depends_on: dependenciesJson(c),
     change: {
       actions: [...c.actions],

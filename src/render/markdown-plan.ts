@@ -7,7 +7,7 @@ import type { MaskedPlan, Plan, ResourceChange } from "../core/plan.js";
 import { hasChanges, isNoOp } from "../core/plan.js";
 import { formatDiagnostic } from "../core/errors.js";
 import type { LineKind } from "./plan-line.js";
-import { conflictLine, driftHeadline, gapLine, keptLine, planCountsLine, summaryGroups } from "./plan-sections.js";
+import { conflictLine, driftHeadline, gapLine, interruptionLine, interruptsHeadline, keptLine, planCountsLine, summaryGroups } from "./plan-sections.js";
 import { renderResourceLines } from "./resource-lines.js";
 
 export const MARKDOWN_SPLIT_MARKER = "<!-- berth:comment-split -->";
@@ -49,7 +49,14 @@ export function renderPlanMarkdown(shown: MaskedPlan, opts: MarkdownOptions = {}
 // The summary blocks
 
 function headBlocks(plan: Plan): string[] {
-  const blocks = [hasChanges(plan) ? `**${planCountsLine(plan)}**` : "**No changes.** Your infrastructure matches the configuration."];
+  const blocks: string[] = [];
+  // First in the comment: what a reviewer must know before approving is the outage.
+  const interrupts = interruptsHeadline(plan, (addresses) => addresses.map(code).join(", "));
+  if (interrupts !== null) {
+    const reasons = plan.changes.filter((c) => c.interruption !== undefined).map((c) => `> - ${code(c.address)}${escapeText(interruptionLine(c).slice(c.address.length))}`);
+    blocks.push(["> [!WARNING]", `> **${escapeInterrupts(interrupts)}**`, ...reasons].join("\n"));
+  }
+  blocks.push(hasChanges(plan) ? `**${planCountsLine(plan)}**` : "**No changes.** Your infrastructure matches the configuration.");
 
   if (plan.conflicts.length > 0) blocks.push(["> [!CAUTION]", ...plan.conflicts.map((c) => `> ${escapeText(conflictLine(c))}`)].join("\n"));
   const notices = [...plan.warnings.map(formatDiagnostic), ...plan.gaps.map((g) => `Warning: ${gapLine(g)}`)];
@@ -162,6 +169,14 @@ function paginate(title: string, blocks: string[], budget: number): string[] {
     const notice = i < pages.length - 1 ? `\n\n${MARKDOWN_CONTINUED}` : "";
     return `${title} (part ${i + 1} of ${pages.length})\n\n${p.join("\n\n")}${notice}\n`;
   });
+}
+
+/** The headline with its addresses already in code spans: escape only the words around them. */
+function escapeInterrupts(text: string): string {
+  return text
+    .split(/(`[^`]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : escapeText(part)))
+    .join("");
 }
 
 function code(text: string): string {

@@ -3,7 +3,7 @@
  * drift headlines, kept resources, conflicts and gaps, each as the same sentence in both.
  */
 import type { DriftEntry, Plan } from "../core/plan.js";
-import { countChanges, isNoOp, isReplace, type Conflict, type KeptResource } from "../core/plan.js";
+import { countChanges, interruptingChanges, isNoOp, isReplace, type Conflict, type KeptResource, type ResourceChange } from "../core/plan.js";
 
 export interface SummaryGroup {
   label: "destroy" | "replace" | "create" | "update in place";
@@ -31,6 +31,18 @@ export function summaryGroups(plan: Plan): SummaryGroup[] {
 export function planCountsLine(plan: Plan): string {
   const n = countChanges(plan);
   return `Plan: ${n.add} to add, ${n.change} to change, ${n.destroy} to destroy.`;
+}
+
+/** "1 change interrupts service: container.db[0]", or null when traffic goes on throughout. */
+export function interruptsHeadline(plan: Plan, list: (addresses: string[]) => string = (a) => a.join(", ")): string | null {
+  const addresses = interruptingChanges(plan).map((c) => c.address);
+  if (addresses.length === 0) return null;
+  return `${addresses.length} change${addresses.length === 1 ? " interrupts" : "s interrupt"} service: ${list(addresses)}`;
+}
+
+/** "container.db[0]: the only replica of db is replaced destroy-first: none serves meanwhile" */
+export function interruptionLine(c: ResourceChange): string {
+  return `${c.address}: ${c.interruption ?? ""}`;
 }
 
 export function gapLine(gap: { provider: string; reason: string }): string {

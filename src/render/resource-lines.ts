@@ -41,6 +41,8 @@ const REASON_NOTE: Record<ChangeReason, string | null> = {
   adopted: "adopted: running but not in state",
   "foreign-replaced": "not made by Berth: removed as asked with --replace-foreign",
   "dependency-changed": "restarts after its dependencies change:",
+  // The headline says where from (movedFrom), whatever the reason.
+  moved: null,
 };
 
 function headline(change: ResourceChange): string {
@@ -55,7 +57,8 @@ function headline(change: ResourceChange): string {
   }
   const note = change.reason ? REASON_NOTE[change.reason] : null;
   const restartedBy = change.restartedBy?.length ? ` ${change.restartedBy.join(", ")}` : "";
-  return note ? `${text} (${note}${restartedBy})` : text;
+  const notes = [note ? `${note}${restartedBy}` : null, change.movedFrom ? `moved from ${change.movedFrom}` : null].filter((n) => n !== null);
+  return notes.length > 0 ? `${text} (${notes.join("; ")})` : text;
 }
 
 /**
@@ -65,8 +68,11 @@ function headline(change: ResourceChange): string {
  */
 export function renderResourceLines(change: ResourceChange, opts: TextOptions): PlanLine[] {
   const pal = palette(opts.color);
+  const interrupts: PlanLine[] =
+    change.interruption === undefined ? [] : [{ kind: "context", text: `  ${pal.red(pal.bold(`# interrupts service: ${change.interruption}`))}` }];
   return [
     { kind: "context", text: `  ${pal.bold(headline(change))}` },
+    ...interrupts,
     ...resourceBlock(change.type, change.address, change.actions, change.before, change.after, change.replacePaths, pal, change.knownAfterApply),
   ];
 }

@@ -8,7 +8,7 @@ import { hasChanges, isNoOp } from "../core/plan.js";
 import { formatDiagnostic, type Diagnostic } from "../core/errors.js";
 import { palette, type Palette, type TextOptions } from "./plan-line.js";
 import { renderResourceLines, resourceBlock } from "./resource-lines.js";
-import { conflictLine, driftHeadline, gapLine, keptLine, NO_CHANGES, planCountsLine, summaryGroups } from "./plan-sections.js";
+import { conflictLine, driftHeadline, gapLine, interruptionLine, interruptsHeadline, keptLine, NO_CHANGES, planCountsLine, summaryGroups } from "./plan-sections.js";
 
 export type { PlanLine, LineKind, TextOptions } from "./plan-line.js";
 
@@ -37,7 +37,13 @@ export function renderPlanText(shown: MaskedPlan, opts: TextOptions): string {
     return `${out.join("\n")}\n`;
   }
 
-  out.push("Berth will perform the following actions:", "", pal.bold("Summary:"));
+  out.push("Berth will perform the following actions:", "");
+  const interrupts = interruptsHeadline(shown);
+  if (interrupts !== null) {
+    out.push(`${pal.red(pal.bold("Warning:"))} ${pal.bold(interrupts)}`);
+    out.push(...shown.changes.filter((c) => c.interruption !== undefined).map((c) => `  - ${interruptionLine(c)}`), "");
+  }
+  out.push(pal.bold("Summary:"));
   for (const g of summaryGroups(shown)) {
     const pen = g.destructive ? (s: string) => pal.red(pal.bold(s)) : g.symbol === "+" ? pal.green : pal.yellow;
     out.push(`  ${pen(`${g.symbol} ${g.label} (${g.addresses.length}):`)} ${g.addresses.join(", ")}`);

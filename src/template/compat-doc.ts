@@ -105,7 +105,9 @@ ${table(services)}
 
 ${table(topLevelRows())}
 
-\`x-*\` extensions are accepted anywhere compose accepts them.
+\`x-*\` extensions are accepted anywhere compose accepts them. One is Berth's own:
+\`x-berth-moved: {old: new}\` at the top renames a service, and the next apply renames what it runs
+instead of replacing it (a name the template lacks, or still has, is refused at \`file:line:col\`).
 
 ## Several files
 

@@ -9,7 +9,7 @@ import { checkAcrossServices } from "./semantic-checks.js";
 import { readService } from "./service.js";
 import { activeServices } from "./profiles.js";
 import { SourceText } from "./source-text.js";
-import { readTopLevel } from "./top-level.js";
+import { MOVED_KEY, readTopLevel, type MovedDecl } from "./top-level.js";
 import { checkVolumeReferences } from "./top-level-volumes.js";
 import { checkNetworkReferences } from "./top-level-networks.js";
 import { checkFileReferences } from "./top-level-files.js";
@@ -58,6 +58,7 @@ function readTemplate(ctx: LoadContext, root: YamlNode): Omit<Template, "warning
   checkVolumeReferences(ctx, active, top.volumes, top.format);
   checkNetworkReferences(ctx, active, top.networks);
   checkFileReferences(ctx, active, top.files);
+  const moved = checkMoved(ctx, top.moved, drafts.map((d) => d.spec.name));
   const services = active.map((d) => d.spec).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const inactiveServices = drafts.filter((d) => !active.includes(d)).map((d) => d.spec.name).sort();
   return {
@@ -72,7 +73,31 @@ function readTemplate(ctx: LoadContext, root: YamlNode): Omit<Template, "warning
     format: top.format,
     engine: top.engine,
     hash: templateHash(ctx),
+    moved,
   };
+}
+
+/**
+ * A move names a service the template has (its new name) and one it no longer has (the old):
+ * otherwise it would rename the wrong thing, or nothing.
+ */
+function checkMoved(ctx: LoadContext, moved: readonly MovedDecl[], services: readonly string[]): { from: string; to: string }[] {
+  const known = new Set(services);
+  const targets = new Map<string, string>();
+  const ok: { from: string; to: string }[] = [];
+  for (const m of moved) {
+    if (!known.has(m.to)) {
+      ctx.error("E_MOVED", `${MOVED_KEY}: ${m.from} moves to ${m.to}, which is not a service of the template`, m.toLoc);
+    } else if (known.has(m.from)) {
+      ctx.error("E_MOVED", `${MOVED_KEY}: ${m.from} is still a service of the template; a moved service's old name must be gone`, m.fromLoc);
+    } else if (targets.has(m.to)) {
+      ctx.error("E_MOVED", `${MOVED_KEY}: ${m.from} and ${targets.get(m.to)} both move to ${m.to}`, m.toLoc);
+    } else {
+      targets.set(m.to, m.from);
+      ok.push({ from: m.from, to: m.to });
+    }
+  }
+  return ok;
 }
 
 async function readTemplateText(file: string): Promise<string> {

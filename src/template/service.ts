@@ -1,6 +1,7 @@
 import { isMap } from "yaml";
 import type { SourceLoc } from "../core/errors.js";
 import { readAliyunLabels } from "./aliyun-labels.js";
+import { readBerthLabels } from "./berth-labels.js";
 import { readBuild, readPullPolicy } from "./keys-build.js";
 import { readCommand, readEntrypoint } from "./keys-command.js";
 import { readEnvFile, readEnvironment } from "./keys-environment.js";
@@ -88,6 +89,7 @@ function finishService(ctx: LoadContext, draft: ServiceDraft): void {
   spec.environment = sortedRecord({ ...draft.envFromFiles, ...draft.envFromKey });
   spec.labels = sortedRecord(spec.labels);
   readAliyunLabels(ctx, draft);
+  readBerthLabels(ctx, draft);
   settleScale(ctx, draft);
   settleSettings(ctx, draft);
   if (spec.containerName !== null && spec.aliyun.scale > 1) {

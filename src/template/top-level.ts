@@ -24,7 +24,19 @@ export interface TopLevel {
   format: "v1" | "services";
   /** `x-berth: {engine: swarm}`: the engine the template asks for. */
   engine: { value: string; loc: SourceLoc } | null;
+  /** `x-berth-moved`, in either format. */
+  moved: MovedDecl[];
 }
+
+/** One entry of `x-berth-moved: {old: new}`: a service renamed since the last apply. */
+export interface MovedDecl {
+  from: string;
+  to: string;
+  fromLoc: SourceLoc;
+  toLoc: SourceLoc;
+}
+
+export const MOVED_KEY = "x-berth-moved";
 
 /**
  * Finds the services in either format: compose v1 (services at the top, as the Aliyun
@@ -45,9 +57,20 @@ export function readTopLevel(ctx: LoadContext, root: YamlNode): TopLevel | null 
   const isServicesFormat = entries.some((e) => e.key === "services" || e.key === "version" || e.key === "include");
   const top = isServicesFormat
     ? readServicesFormat(ctx, entries)
-    : { name: null, services: entries.filter((e) => !e.key.startsWith("x-")).map(toService), volumes: [], networks: [], files: [], format: "v1" as const, engine: null };
+    : {
+        name: null,
+        services: entries.filter((e) => !e.key.startsWith("x-")).map(toService),
+        volumes: [],
+        networks: [],
+        files: [],
+        format: "v1" as const,
+        engine: null,
+        moved: [],
+      };
   const berth = entries.find((e) => e.key === "x-berth");
   if (top && berth) top.engine = readBerthExtension(ctx, berth);
+  const movedEntry = entries.find((e) => e.key === MOVED_KEY);
+  if (top && movedEntry) top.moved = readMoved(ctx, movedEntry);
   // A file of includes whose includes failed (reported) would only repeat that here.
   const includes = entries.some((e) => e.key === "include");
   if (top?.services.length === 0 && !includes) ctx.error("E_NO_SERVICES", "the template defines no services", ctx.loc(root));
@@ -89,7 +112,7 @@ export const TOP_LEVEL_READERS: Record<string, TopLevelReader> = {
 
 /** null when `services:` itself is wrong (already reported). */
 function readServicesFormat(ctx: LoadContext, entries: MapEntry[]): TopLevel | null {
-  const top: TopLevel = { name: null, services: [], volumes: [], networks: [], files: [], format: "services", engine: null };
+  const top: TopLevel = { name: null, services: [], volumes: [], networks: [], files: [], format: "services", engine: null, moved: [] };
   let servicesValid = true;
   if (!entries.some((e) => e.key === "services" || e.key === "include")) ctx.error("E_TYPE", "a template with version: needs a services: map", entries[0].keyLoc);
   for (const entry of entries) {
@@ -108,6 +131,25 @@ function readServicesMap(ctx: LoadContext, entry: MapEntry): ServiceEntry[] | nu
     return null;
   }
   return mapEntries(ctx, entry.value).map(toService);
+}
+
+/** `x-berth-moved: {web: api}`: each old service name to its new one, both plain names. */
+function readMoved(ctx: LoadContext, entry: MapEntry): MovedDecl[] {
+  if (isNullNode(entry.value)) return [];
+  if (!isMap(entry.value)) {
+    ctx.error("E_MOVED", `${MOVED_KEY} must be a map of old service name → new service name, got ${describe(entry.value)}`, entry.valueLoc);
+    return [];
+  }
+  const moved: MovedDecl[] = [];
+  for (const e of mapEntries(ctx, entry.value)) {
+    const to = scalarText(e.value);
+    if (to === undefined || to === "") {
+      ctx.error("E_MOVED", `${MOVED_KEY}: ${e.key} must move to a service name, got ${describe(e.value)}`, e.valueLoc);
+      continue;
+    }
+    moved.push({ from: e.key, to, fromLoc: e.keyLoc, toLoc: e.valueLoc });
+  }
+  return moved;
 }
 
 function readName(ctx: LoadContext, entry: MapEntry): string | null {

@@ -25,6 +25,8 @@ export interface Template {
   warnings: Diagnostic[];
   /** sha256 of the template text (and env files it read): saved plans check it. */
   hash: string;
+  /** `x-berth-moved`: services renamed since the last apply, planned as renames of what they run. */
+  moved: { from: string; to: string }[];
 }
 
 /** One entry of the top-level `volumes:` map. */

@@ -102,7 +102,7 @@ const Row = memo(function Row({ row, selected, color }: { row: PlanRow; selected
       return <Text wrap="truncate-end">{`  ${pen.bold(row.title)} ${pen.dim(`(${row.count})`)}`}</Text>;
     case "resource": {
       const { change } = row;
-      const body = `${row.expanded ? "▾" : "▸"} ${symbolOf(change.actions, color).padStart(padFor(change.actions, color))} ${change.address}  ${pen.dim(actionLabel(change))}`;
+      const body = `${row.expanded ? "▾" : "▸"} ${symbolOf(change.actions, color).padStart(padFor(change.actions, color))} ${change.address}  ${pen.dim(actionLabel(change))}${change.interruption === undefined ? "" : `  ${pen.red(pen.bold("interrupts service"))}`}`;
       return (
         <Text wrap="truncate-end">
           {pen.bold(marker)}
@@ -118,8 +118,9 @@ const Row = memo(function Row({ row, selected, color }: { row: PlanRow; selected
 
 /** Words for the action set, beside the symbol (the expanded diff says why). */
 function actionLabel(change: ResourceChange): string {
-  if (isReplace(change)) return change.actions[0] === "delete" ? "replace (destroy, then create)" : "replace (create, then destroy)";
-  return { "no-op": "no change", create: "create", update: "update in-place", delete: "destroy" }[change.actions[0]];
+  const moved = change.movedFrom ? ` · moved from ${change.movedFrom}` : "";
+  if (isReplace(change)) return `${change.actions[0] === "delete" ? "replace (destroy, then create)" : "replace (create, then destroy)"}${moved}`;
+  return `${{ "no-op": "no change", create: "create", update: "update in-place", delete: "destroy" }[change.actions[0]]}${moved}`;
 }
 
 /** The text plan's symbol for the action set, coloured as the text plan colours it. */
@@ -141,23 +142,31 @@ function padFor(actions: Actions, color: boolean): number {
 interface FooterLines {
   /** Lines the footer takes, so the list knows its room. */
   reserve: number;
-  help: string;
+  /** The keys while they browse the plan. */
+  help: string[];
+  /** Confirm mode: the keys while they type the answer (as many lines as `help`). */
+  answerHelp: string[];
   question: string[];
 }
 
 function footerLines(mode: BrowseMode, verb: "Apply" | "Destroy", color: boolean): FooterLines {
   const pen = pens(color);
   const browse = "↑↓/j k move · space/⏎ open · / filter · d destructive only";
-  if (mode === "plan") return { reserve: 3, help: pen.dim(`${browse} · q quit`), question: [] };
+  if (mode === "plan") return { reserve: 3, help: [pen.dim(`${browse} · q quit`)], answerHelp: [], question: [] };
   const question =
     verb === "Destroy"
       ? ["Do you really want to destroy all resources?", "  Berth will destroy all your managed infrastructure, as shown above. There is no undo."]
       : ["Do you want to perform these actions?", "  Berth will perform the actions described above."];
   const lines = [pen.bold(question[0]), question[1], "  Only 'yes' will be accepted to approve."];
+  const word = verb.toLowerCase();
+  // The same letters browse or spell the answer: which of the two has them is said first.
+  const help = [`keys browse the plan until you type · yes ⏎ to ${word} · n/q cancel · tab to the answer`, browse];
+  const answerHelp = [`keys type the answer · yes ⏎ to ${word}, anything else cancels · tab back to the plan`, "esc clears the answer · ↑↓ still move"];
   return {
     // status + help + their margin, then the question, the answer line and their margin
-    reserve: 3 + lines.length + 2,
-    help: pen.dim(`type yes ⏎ to ${verb.toLowerCase()} · n/q cancel · ${browse}`),
+    reserve: 2 + help.length + lines.length + 2,
+    help: help.map((line) => pen.dim(line)),
+    answerHelp: answerHelp.map((line) => pen.dim(line)),
     question: lines,
   };
 }
@@ -190,7 +199,11 @@ function Footer(props: {
       ) : (
         <Text wrap="truncate-end">{pen.dim(props.status)}</Text>
       )}
-      <Text wrap="truncate-end">{lines.help}</Text>
+      {(props.mode === "confirm" && state.answering ? lines.answerHelp : lines.help).map((line, i) => (
+        <Text key={`k${i}`} wrap="truncate-end">
+          {line}
+        </Text>
+      ))}
       {props.mode === "confirm" ? (
         <Box flexDirection="column" marginTop={1}>
           {lines.question.map((line, i) => (
@@ -201,7 +214,7 @@ function Footer(props: {
           <Text>
             {"  "}
             {pen.bold("Enter a value:")} {state.answer}
-            {state.filterEditing ? "" : cursorBlock(color)}
+            {state.answering || (state.answer === "" && !state.filterEditing) ? cursorBlock(color) : ""}
           </Text>
         </Box>
       ) : null}

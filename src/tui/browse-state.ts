@@ -26,8 +26,13 @@ export interface BrowseState {
   /** True while `/` has the filter line taking the typed letters. */
   filterEditing: boolean;
   destructiveOnly: boolean;
-  /** Confirm mode: the answer typed so far; "" while browsing. */
+  /** Confirm mode: the answer typed so far. */
   answer: string;
+  /**
+   * Confirm mode: letters go to the answer rather than browse the plan. Set by typing a letter
+   * that browses nothing (the `y` of `yes`) or by Tab; Tab and Esc give the keys back to the plan.
+   */
+  answering: boolean;
   result: BrowseResult | null;
 }
 
@@ -79,6 +84,7 @@ export function initialBrowseState(rows: readonly PlanRow[]): BrowseState {
     filterEditing: false,
     destructiveOnly: false,
     answer: "",
+    answering: false,
     result: null,
   };
 }
@@ -87,7 +93,27 @@ export function rowView(state: BrowseState): RowView {
   return { text: state.filter, destructiveOnly: state.destructiveOnly, expanded: state.expanded };
 }
 
+/**
+ * Keys typed faster than the view reads them (a quick typist, key repeat, tmux send-keys) reach
+ * Ink as one chunk, "jj\r". Each is reduced as its own press, so `j j ⏎` moves twice and opens
+ * a change rather than answering "jj", and a pasted "yes\r" still approves.
+ */
 export function reduceKey(state: BrowseState, press: KeyPress, ctx: BrowseContext): BrowseState {
+  return splitPresses(press).reduce((s, p) => reduceOne(s, p, ctx), state);
+}
+
+export function splitPresses(press: KeyPress): KeyPress[] {
+  const { input, key } = press;
+  if (input.length <= 1 || Object.values(key).some((flag) => flag === true)) return [press];
+  return [...input].map((ch): KeyPress => {
+    if (ch === "\r" || ch === "\n") return { input: "", key: { return: true } };
+    if (ch === "\u007f" || ch === "\b") return { input: "", key: { backspace: true } };
+    if (ch === "\t") return { input: "", key: { tab: true } };
+    return { input: ch, key: {} };
+  });
+}
+
+function reduceOne(state: BrowseState, press: KeyPress, ctx: BrowseContext): BrowseState {
   if (state.result !== null) return state;
   const { input, key } = press;
   if (key.ctrl && input === "c") return { ...state, result: ctx.mode === "plan" ? "quit" : "reject" };
@@ -95,7 +121,7 @@ export function reduceKey(state: BrowseState, press: KeyPress, ctx: BrowseContex
   const moved = navigate(state, key, ctx);
   if (moved) return moved;
   if (state.filterEditing) return editFilter(state, press, ctx);
-  if (ctx.mode === "confirm" && state.answer !== "") return editAnswer(state, press);
+  if (ctx.mode === "confirm" && state.answering) return editAnswer(state, press);
   return browse(state, press, ctx);
 }
 
@@ -116,6 +142,7 @@ function browse(state: BrowseState, { input, key }: KeyPress, ctx: BrowseContext
   const rows = ctx.rows(rowView(state));
   if (key.return || input === " ") return toggle(state, rows, ctx);
   if (key.escape) return state.filter !== "" ? refilter(state, { filter: "" }, ctx) : state;
+  if (key.tab && ctx.mode === "confirm") return { ...state, answering: true };
   if (key.ctrl || key.meta || key.tab || key.leftArrow || key.rightArrow || key.backspace || key.delete) return state;
   switch (input) {
     case "j":
@@ -138,7 +165,7 @@ function browse(state: BrowseState, { input, key }: KeyPress, ctx: BrowseContext
   if (ctx.mode !== "confirm") return state;
   if (input === "n") return { ...state, result: "reject" };
   // Any other letter starts the answer, so typing "yes" and Enter approves as in Terraform.
-  return editAnswer(state, { input, key });
+  return editAnswer({ ...state, answering: true }, { input, key });
 }
 
 function editFilter(state: BrowseState, { input, key }: KeyPress, ctx: BrowseContext): BrowseState {
@@ -151,12 +178,11 @@ function editFilter(state: BrowseState, { input, key }: KeyPress, ctx: BrowseCon
 
 function editAnswer(state: BrowseState, { input, key }: KeyPress): BrowseState {
   if (key.return) return submit(state.answer, state);
-  if (key.escape) return { ...state, answer: "" };
+  if (key.escape) return { ...state, answer: "", answering: false };
+  // The answer typed so far stays: typing on after browsing continues it.
+  if (key.tab) return { ...state, answering: false };
   if (key.backspace || key.delete) return { ...state, answer: state.answer.slice(0, -1) };
-  if (key.ctrl || key.meta || key.tab || input === "") return state;
-  // A pasted "yes\r" arrives as one chunk: the line break submits.
-  const lineEnd = input.search(/[\r\n]/);
-  if (lineEnd >= 0) return submit(state.answer + printable(input.slice(0, lineEnd)), state);
+  if (key.ctrl || key.meta || input === "") return state;
   return { ...state, answer: state.answer + printable(input) };
 }
 

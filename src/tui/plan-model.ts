@@ -8,7 +8,7 @@ import { hasChanges, isNoOp, type MaskedPlan, type ResourceChange } from "../cor
 import type { Address } from "../core/types.js";
 import { palette } from "../render/color.js";
 import type { PlanLine } from "../render/plan-line.js";
-import { NO_CHANGES, conflictLine, driftHeadline, gapLine, keptLine, planCountsLine, summaryGroups } from "../render/plan-sections.js";
+import { NO_CHANGES, conflictLine, driftHeadline, gapLine, interruptsHeadline, keptLine, planCountsLine, summaryGroups } from "../render/plan-sections.js";
 import { renderResourceLines } from "../render/resource-lines.js";
 import type { RowView } from "./browse-state.js";
 import { abbreviateList, buildRows, groupByService, selectChanges, type PlanRow, type ServiceGroup } from "./view-model.js";
@@ -41,6 +41,8 @@ export function createPlanModel(plan: MaskedPlan, color: boolean): PlanModel {
   const headerLines = (): string[] => {
     if (header) return header;
     const lines = [hasChanges(plan) ? pal.bold(planCountsLine(plan)) : pal.green(pal.bold(NO_CHANGES))];
+    const interrupts = interruptsHeadline(plan, (addresses) => abbreviateList(addresses, HEADER_ADDRESSES));
+    if (interrupts !== null) lines.push(pal.red(pal.bold(`! ${interrupts}`)));
     for (const g of summaryGroups(plan).filter((s) => s.destructive)) {
       lines.push(`${pal.red(pal.bold(`${g.symbol} ${g.label} (${g.addresses.length}):`))} ${abbreviateList(g.addresses, HEADER_ADDRESSES)}`);
     }

@@ -5,7 +5,7 @@ import { renderPlanText } from "../../render/text-plan.js";
 import type { Output } from "../output.js";
 import { readPlanFile } from "../plan-file.js";
 import { openWorkspace } from "../workspace.js";
-import { listAddresses, removeResource, showResource } from "../../../state/state-queries.js";
+import { listAddresses, moveResources, removeResource, showResource } from "../../../state/state-queries.js";
 import { nextState } from "../../../state/new-state.js";
 import { withProjectFlags } from "./index.js";
 import { maskResources } from "../../core/mask.js";
@@ -56,6 +56,26 @@ export function registerShowCommands(program: Command, output: Output): void {
       }
     },
   );
+  withProjectFlags(
+    state
+      .command("mv")
+      .argument("<from>", "a recorded address, or container.<service> for every replica")
+      .argument("<to>", "its new address")
+      .description("rename recorded resources: the next plan renames what runs instead of replacing it"),
+  ).action(async (from: string, to: string, flags) => {
+    const ws = await openWorkspace(flags, output);
+    const lock = await ws.backend.lock("berth state mv");
+    try {
+      const current = await ws.backend.read();
+      const { resources, moved } = moveResources(current, from, to);
+      await ws.backend.write(nextState(current, ws.project, resources), current?.serial ?? 0);
+      for (const [a, b] of moved) output.out(`Moved ${a} to ${b}.`);
+      output.out("Nothing running was touched: the next plan renames it.");
+    } finally {
+      await lock.release();
+      await ws.close();
+    }
+  });
   withProjectFlags(state.command("rm").argument("<address>").description("forget a resource without destroying it")).action(
     async (address: string, flags) => {
       const ws = await openWorkspace(flags, output);

@@ -61,11 +61,14 @@ describe("terminal UI in tmux", () => {
     expect(planScreen).toContain("Plan: 4 to add, 0 to change, 0 to destroy.");
     expect(planScreen).toContain("container.web[2]");
 
-    // One key at a time, each seen on screen before the next: "j\r" read as one chunk would be typed text.
-    await t.keys("j");
-    await waitForScreen(t.capture, /›.*container\.web\[0\]/);
-    await t.keys("Enter");
-    await waitForScreen(t.capture, /resource "container"/);
+    // `j j Enter` in one send-keys reaches the view as one chunk: it browses (two moves, then
+    // open), never answering "jj", which would cancel the apply.
+    expect(planScreen).toContain("keys browse the plan until you type");
+    await t.keys("j", "j", "Enter");
+    const opened = await waitForScreen(t.capture, /resource "container"/);
+    expect(opened).toMatch(/›.*container\.web\[1\]/);
+    expect(opened).toContain("Enter a value: ");
+    expect(opened).not.toContain("BERTH-EXIT");
 
     await t.keys("y", "e", "s");
     await waitForScreen(t.capture, /Enter a value: yes/);

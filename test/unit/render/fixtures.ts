@@ -170,14 +170,21 @@ export function replacePlan(): Plan {
       container("web", 1, { environment: { LOG_LEVEL: "debug", PORT: "8080", FEATURE_X: "on" } }),
       { replacePaths: [["environment", "LOG_LEVEL"], ["environment", "FEATURE_X"]], reason: "attributes-changed" },
     ),
-    change("container.worker[0]", ["delete", "create"], container("worker", 0), container("worker", 0), { reason: "forced-by-replace" }),
+    // The only replica of worker, destroyed first: the planner marks it as interrupting.
+    change("container.worker[0]", ["delete", "create"], container("worker", 0), container("worker", 0), {
+      reason: "forced-by-replace",
+      interruption: "the only replica of worker is replaced destroy-first: none serves meanwhile",
+    }),
   ]);
 }
 
 /** 3. Destruction: scaled down, removed from the template, an orphan; plus an unchanged replica. */
 export function deletePlan(): Plan {
   return basePlan([
-    change("container.db[0]", ["delete"], container("db", 0, { image: "berth/db:5" }), null, { reason: "removed-from-template" }),
+    change("container.db[0]", ["delete"], container("db", 0, { image: "berth/db:5" }), null, {
+      reason: "removed-from-template",
+      interruption: "no replica of db is left serving",
+    }),
     change("container.old[0]", ["delete"], container("old", 0), null, { service: null, reason: "orphan" }),
     change("container.web[0]", ["no-op"], container("web", 0), container("web", 0)),
     change("container.web[1]", ["delete"], container("web", 1), null, { reason: "scaled-down" }),

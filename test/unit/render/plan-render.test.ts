@@ -135,6 +135,16 @@ describe("JSON plan", () => {
     expect(raw.endsWith("}\n")).toBe(true);
   });
 
+  it("says per change whether it interrupts service, and why", () => {
+    const json = JSON.parse(renderPlanJson(maskPlan(replacePlan()))) as { resource_changes: { address: string; interrupts: boolean; interruption: string | null }[] };
+    expect(json.resource_changes.map((c) => [c.address, c.interrupts])).toEqual([
+      ["container.web[0]", false],
+      ["container.web[1]", false],
+      ["container.worker[0]", true],
+    ]);
+    expect(json.resource_changes[2].interruption).toBe("the only replica of worker is replaced destroy-first: none serves meanwhile");
+  });
+
   it("marks masked values in before_sensitive / after_sensitive", () => {
     const doc = JSON.parse(renderPlanJson(maskPlan(driftSecretsPlan())));
     const db = doc.resource_changes.find((c: { address: string }) => c.address === "container.db[0]");
@@ -160,6 +170,14 @@ describe("Markdown plan", () => {
     expect(md).toContain("<details><summary>web (2 changes)</summary>");
     expect(md).toContain("! -/+ resource \"container\" \"db[0]\" {");
     expect(md).not.toContain("_continued in the next comment_");
+  });
+
+  it("opens with the changes that interrupt service, named first, before the counts", () => {
+    const md = renderPlanMarkdown(maskPlan(replacePlan()))[0];
+    expect(md.startsWith("### Berth plan for `demo`\n\n> [!WARNING]\n> **1 change interrupts service: `container.worker[0]`**\n")).toBe(true);
+    expect(md.indexOf("interrupts service")).toBeLessThan(md.indexOf("**Plan:"));
+    // A plan that interrupts nothing has no such line.
+    expect(renderPlanMarkdown(maskPlan(updatePlan()))[0]).not.toContain("interrupt");
   });
 
   it("puts resources without a service under 'shared', last", () => {

@@ -245,15 +245,54 @@ describe("plan view, confirm mode", () => {
     expect(ui.frame()).toContain("Enter a value: y_");
     await keys(ui.stdin, "\u001b", "G");
     expect(ui.frame()).toContain("Enter a value: _");
-    expect(selectedLine(ui.lastFrame())).toBe("▸ -/+ container.worker[0]  replace (destroy, then create)");
+    expect(selectedLine(ui.lastFrame())).toBe("▸ -/+ container.worker[0]  replace (destroy, then create)  interrupts service");
     expect(ui.onExit).not.toHaveBeenCalled();
+  });
+
+  it("browses with keys typed faster than the view reads them: `j j ⏎` in one chunk opens, never answers", async () => {
+    const ui = await view(replacePlan(), { mode: "confirm" });
+    await delay();
+    await keys(ui.stdin, "jj\r");
+    expect(ui.onExit).not.toHaveBeenCalled();
+    expect(ui.frame()).toContain("Enter a value: _");
+    expect(ui.frame()).toContain("# container.worker[0] must be replaced");
+  });
+
+  it("says which of plan and answer has the keys, and Tab moves them between the two", async () => {
+    const ui = await view(replacePlan(), { mode: "confirm" });
+    await delay();
+    expect(ui.frame()).toContain("keys browse the plan until you type");
+    await keys(ui.stdin, "\t");
+    expect(ui.frame()).toContain("keys type the answer");
+    // j is a letter of the answer now, not a move.
+    await keys(ui.stdin, "j");
+    expect(ui.frame()).toContain("Enter a value: j_");
+    expect(selectedLine(ui.lastFrame())).toBe("▸ -/+ container.web[0]  replace (destroy, then create)");
+    await keys(ui.stdin, "\u007f", "y", "e", "\t", "j");
+    expect(ui.frame()).toContain("keys browse the plan until you type");
+    expect(selectedLine(ui.lastFrame())).toBe("▸ +/- container.web[1]  replace (create, then destroy)");
+    expect(ui.frame()).toContain("Enter a value: ye");
+    // The answer goes on where it stopped.
+    await keys(ui.stdin, "s", "\r");
+    expect(ui.onExit).toHaveBeenCalledExactlyOnceWith("approve");
   });
 
   it("asks the destroy question for destroy", async () => {
     const ui = await view(deletePlan(), { mode: "confirm", verb: "Destroy" });
     await delay();
     expect(ui.frame()).toContain("Do you really want to destroy all resources?");
-    expect(ui.frame()).toContain("type yes ⏎ to destroy");
+    expect(ui.frame()).toContain("yes ⏎ to destroy");
+  });
+});
+
+describe("plan view, moves", () => {
+  it("says where a renamed resource moved from", async () => {
+    const moved = change("container.api[0]", ["update"], container("web", 0), container("api", 0), { reason: "moved", movedFrom: "container.web[0]" });
+    const ui = await view(basePlan([moved]));
+    await delay();
+    expect(ui.frame()).toContain("~ container.api[0]  update in-place · moved from container.web[0]");
+    await keys(ui.stdin, "\r");
+    expect(ui.frame()).toContain("# container.api[0] will be updated in-place (moved from container.web[0])");
   });
 });
 

@@ -44,6 +44,10 @@ describe("run-tui entry points", () => {
     for (const [keys, approved] of [
       [["y", "e", "s", "\r"], true],
       [["y", "\r"], false],
+      // Browsing keys that arrive in one chunk browse; the answer typed after them approves.
+      [["jj\r", "yes\r"], true],
+      // After Tab the same keys are the answer, and "jj" cancels.
+      [["jj\r", "\t", "jj\r"], false],
       [["n"], false],
       [["\u0003"], false],
     ] as const) {

@@ -3,6 +3,7 @@ import type { ResourceChange } from "../../../src/core/plan.js";
 import {
   initialBrowseState,
   reduceKey,
+  splitPresses,
   rowView,
   type BrowseContext,
   type BrowseState,
@@ -156,6 +157,33 @@ describe("browse state", () => {
     expect(press(start(), "yes\r", {}, "confirm").result).toBe("approve");
     // Enter with no answer opens the resource instead.
     expect(press(start(), "", { return: true }, "confirm").result).toBeNull();
+  });
+
+  it("splits keys that arrive in one chunk: j j ⏎ moves twice and opens, never answers \"jj\"", () => {
+    const s = press(start(), "jj\r", {}, "confirm");
+    expect(s.result).toBeNull();
+    expect(s.answer).toBe("");
+    expect([...s.expanded]).toEqual([current(typed(start(), "jj"))]);
+    expect(splitPresses({ input: "y\u007fes\r", key: {} }).map((p) => p.input || Object.keys(p.key)[0])).toEqual(["y", "backspace", "e", "s", "return"]);
+    expect(press(start(), "y\u007fyes\r", {}, "confirm").result).toBe("approve");
+  });
+
+  it("Tab gives the keys to the answer and back; Esc clears it and gives them back", () => {
+    let s = press(start(), "", { tab: true }, "confirm");
+    expect(s.answering).toBe(true);
+    s = typed(s, "jy", "confirm");
+    expect(s.answer).toBe("jy");
+    s = press(s, "", { tab: true }, "confirm");
+    const moved = press({ ...s, answer: "", answering: false }, "j", {}, "confirm").cursor;
+    s = press(s, "j", {}, "confirm");
+    expect([s.answer, s.cursor]).toEqual(["jy", moved]);
+    expect(moved).not.toBe(start().cursor);
+    s = press(s, "", { escape: true }, "confirm");
+    expect(s.answer).toBe("jy");
+    s = press(press(s, "", { tab: true }, "confirm"), "", { escape: true }, "confirm");
+    expect([s.answer, s.answering]).toEqual(["", false]);
+    // Tab in the plain browser does nothing.
+    expect(press(start(), "", { tab: true }).answering).toBe(false);
   });
 
   it("ignores keys once answered", () => {
