@@ -1,8 +1,9 @@
 import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
 import { hasAction, type ResourceChange } from "../../src/core/plan.js";
-import type { ApplyContext, Provider, RefreshContext } from "../../src/core/provider.js";
-import type { Attributes, DesiredResource, ObservedResource } from "../../src/core/types.js";
+import type { ApplyContext, ImportContext, Provider, RefreshContext } from "../../src/core/provider.js";
+import type { ImportCandidate } from "../../src/core/import.js";
+import type { Attributes, DesiredResource, ObservedResource, RecordedResource } from "../../src/core/types.js";
 import type { ContainerAttributes, NetworkAttributes } from "./attributes.js";
 import { applyImage, digestBuildContexts, observeImages } from "./image-resource.js";
 import { LABEL_CONFIG_HASH, LABEL_INDEX, LABEL_PROJECT, LABEL_SERVICE } from "./attributes.js";
@@ -17,6 +18,7 @@ import { madeBy } from "./foreign.js";
 import { checkExternalResources } from "./external.js";
 import { applyNetwork, observeNetworks } from "./networks.js";
 import { applyVolume, observeVolumes } from "./volumes.js";
+import { adoptObject, findImportable } from "./import.js";
 
 export interface DockerProviderOptions {
   docker?: Docker;
@@ -53,7 +55,7 @@ export class DockerProvider implements Provider {
       const [containers, holdingNames, networks, volumes, images] = await Promise.all([
         this.docker.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${ctx.project}`] } }),
         listHoldingNames(this.docker, [...wantedContainers.keys()]),
-        observeNetworks(this.docker, ctx.project, ctx.desired),
+        observeNetworks(this.docker, ctx.project, ctx.desired, ctx.recorded),
         observeVolumes(this.docker, ctx.project, ctx.desired),
         observeImages(this.docker, ctx.recorded),
       ]);
@@ -61,7 +63,9 @@ export class DockerProvider implements Provider {
       await Promise.all(leftovers.map((c) => removeContainer(this.docker, c.Id)));
       const oneShots = new Set(ctx.recorded.filter((r) => r.attributes.one_shot === true).map((r) => r.address));
       const observed = containers.filter((c) => !isLeftoverTemporary(c)).flatMap((c) => observeContainer(c, oneShots));
-      observed.push(...foreignContainers(holdingNames, wantedContainers, ctx.project));
+      const imported = await listImported(this.docker, ctx.recorded, containers);
+      observed.push(...imported.observed);
+      observed.push(...foreignContainers(holdingNames.filter((c) => !imported.ids.has(c.Id)), wantedContainers, ctx.project));
       observed.push(...networks);
       observed.push(...volumes);
       observed.push(...images);
@@ -123,6 +127,14 @@ export class DockerProvider implements Provider {
             : this.applyContainer(change, ctx),
       { address: change.address },
     );
+  }
+
+  async importable(ctx: ImportContext): Promise<ImportCandidate[]> {
+    return withEngine(this.docker, () => findImportable(this.docker, ctx));
+  }
+
+  async adopt(candidate: ImportCandidate, record: Attributes): Promise<Attributes> {
+    return withEngine(this.docker, () => adoptObject(this.docker, candidate, record), { address: candidate.address });
   }
 
   async close(): Promise<void> {
@@ -305,6 +317,37 @@ function foreignContainers(listed: Docker.ContainerInfo[], wanted: ReadonlyMap<s
       },
     ];
   });
+}
+
+/**
+ * Containers `berth import` took over carry no Berth labels (labels cannot be added to a
+ * container): they are found by the IDs the state recorded. Their config hash is not
+ * observable, so it is left out rather than reported as changed.
+ */
+async function listImported(
+  docker: Docker,
+  recorded: readonly RecordedResource[],
+  labelled: readonly Docker.ContainerInfo[],
+): Promise<{ observed: ObservedResource[]; ids: Set<string> }> {
+  const seen = new Set(labelled.map((c) => c.Id));
+  const byId = new Map(
+    recorded
+      .filter((r) => r.type === "container" && typeof r.attributes.container_id === "string" && !seen.has(r.attributes.container_id))
+      .map((r) => [r.attributes.container_id as string, r]),
+  );
+  if (byId.size === 0) return { observed: [], ids: new Set() };
+  const listed = await docker.listContainers({ all: true, filters: { id: [...byId.keys()] } });
+  const found = listed.filter((c) => byId.has(c.Id));
+  const observed = found.map((c) => {
+    const r = byId.get(c.Id)!;
+    const completed = r.attributes.one_shot === true && c.State === "exited" && /^Exited \(0\)/.test(c.Status);
+    return {
+      address: r.address,
+      type: "container" as const,
+      attributes: { name: containerNameOf(c), container_id: c.Id, running: c.State === "running" || completed, image_id: c.ImageID },
+    };
+  });
+  return { observed, ids: new Set(found.map((c) => c.Id)) };
 }
 
 /** A one-shot container that exited with code 0 is where it should be: observed as running. */

@@ -1,5 +1,6 @@
 import type { Attributes, DesiredResource, ObservedResource, ProviderName, RecordedResource, ResourceType } from "./types.js";
 import type { ResourceChange } from "./plan.js";
+import type { ImportCandidate } from "./import.js";
 
 /** How a change to one attribute is carried out. */
 export type UpdateRule =
@@ -60,6 +61,16 @@ export interface RefreshContext {
   desired: DesiredResource[];
 }
 
+export interface ImportContext {
+  project: string;
+  /** Desired resources of this provider, resolved (image IDs filled in). */
+  desired: DesiredResource[];
+  /** Recorded resources of this provider: already Berth's, never candidates. */
+  recorded: RecordedResource[];
+  /** `berth import ADDR REF`: only these, REF being the engine's name or ID. */
+  named: { address: string; ref: string }[];
+}
+
 export interface ApplyContext {
   project: string;
   /** For log lines the provider wants shown beside the step. */
@@ -105,6 +116,13 @@ export interface Provider {
    * can bring it up to date.
    */
   afterApply?(recorded: readonly RecordedResource[], ctx: ApplyContext): Promise<void>;
+  /**
+   * `berth import`: what already runs that this provider can take over, matched to the
+   * template's addresses (all of the project's when `named` is empty, else those named).
+   */
+  importable?(ctx: ImportContext): Promise<ImportCandidate[]>;
+  /** Takes one over without recreating it (a rename at most); returns the attributes to record. */
+  adopt?(candidate: ImportCandidate, record: Attributes): Promise<Attributes>;
   /** Release connections so the process can exit. */
   close?(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { registerPlanCommands } from "./plan.js";
 import { registerApplyCommands } from "./apply.js";
 import { registerShowCommands } from "./show.js";
 import { registerDiscoveryCommands } from "./discovery.js";
+import { registerImportCommand } from "./import.js";
 
 /** Flags every command that reads a template shares (DESIGN.md's settings table). */
 export function withProjectFlags(cmd: Command): Command {
@@ -25,4 +26,5 @@ export function registerCommands(program: Command, output: Output): void {
   registerApplyCommands(program, output);
   registerShowCommands(program, output);
   registerDiscoveryCommands(program, output);
+  registerImportCommand(program, output);
 }
