@@ -151,7 +151,7 @@ function conflictOf(d: DesiredResource, o: ObservedResource): Conflict {
     name,
     madeBy: o.foreign!.madeBy,
     resolution:
-      `stop and remove it yourself (docker compose down, docker rm), or let Berth remove it and make ${d.address} with --replace-foreign ${d.address}`,
+      `take it over as it runs with \`berth import\` (\`berth import ${d.address} ${name}\` for it alone), stop and remove it yourself (docker compose down, docker rm), or let Berth remove it and make ${d.address} with --replace-foreign ${d.address}`,
   };
 }
 

@@ -28,8 +28,9 @@ export function renderImportText(shown: ImportPlan, opts: { color: boolean }): s
 }
 
 function entryLines(e: ImportEntry, pal: Palette): string[] {
-  const rename = e.renameTo ? `, renamed ${e.renameTo} (same container)` : "";
-  const lines = [`  ${pal.cyan("=")} ${pal.bold(e.address)} will be imported: ${e.engineName} (${shortId(e.id)}), ${e.madeBy}${rename}`];
+  const rename = e.renameTo ? `, renamed to ${e.renameTo} (the same container keeps running)` : "";
+  const id = e.id === e.engineName ? "" : ` (${shortId(e.id)})`;
+  const lines = [`  ${pal.cyan("=")} ${pal.bold(e.address)} will be imported: ${e.engineName}${id}, ${e.madeBy}${rename}`];
   if (e.differences.length === 0) lines.push(pal.dim("      matches the template"));
   for (const d of e.differences) lines.push(differenceLine(d, pal));
   return lines;

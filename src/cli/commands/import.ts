@@ -56,7 +56,8 @@ export function registerImportCommand(program: Command, output: Output): void {
         const records: RecordedResource[] = [];
         for (const e of plan.imports) {
           const provider = ws.providers.get(e.provider)!;
-          const attributes = (await provider.adopt?.(candidates.get(e.address)!, e.record)) ?? e.record;
+          const candidate = candidates.find((c) => c.address === e.address && c.id === e.id)!;
+          const attributes = (await provider.adopt?.(candidate, e.record)) ?? e.record;
           records.push({ address: e.address, type: e.type, provider: e.provider, attributes, dependsOn: e.dependsOn });
         }
         const current = ws.state;
@@ -100,5 +101,5 @@ async function importPlanOf(ws: Workspace, named: { address: string; ref: string
     candidates,
     schemas: schemasOf(ws),
   });
-  return { plan, candidates: new Map(candidates.map((c) => [c.address, c])) };
+  return { plan, candidates };
 }
