@@ -43,6 +43,7 @@ const recorded: RecordedResource[] = old.map((d) => ({
 const observed: ObservedResource[] = recorded.map((r): ObservedResource => ({
   address: r.address,
   type: r.type,
+  provider: r.provider,
   attributes:
     r.type === "container"
       ? { name: r.attributes.name, container_id: r.attributes.container_id, running: true, config_hash: r.attributes.config_hash }

@@ -31,7 +31,7 @@ export function sortByAddress<T extends { address: Address }>(items: readonly T[
   return [...items].sort((a, b) => compareAddresses(a.address, b.address));
 }
 
-const RESOURCE_KEY_ORDER = ["address", "type", "provider", "dependsOn", "attributes"];
+const RESOURCE_KEY_ORDER = ["address", "type", "provider", "service", "dependsOn", "attributes"];
 
 /**
  * Stable JSON for a state: fixed top-level and resource key order, resources sorted by

@@ -3,7 +3,7 @@ import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
 import type { ResourceChange } from "../../src/core/plan.js";
 import type { ApplyContext, Provider, ProviderSchema, RefreshContext } from "../../src/core/provider.js";
-import type { Attributes, ObservedResource, RecordedResource } from "../../src/core/types.js";
+import type { Attributes, Observed, RecordedResource } from "../../src/core/types.js";
 import { canonicalJson } from "../../src/model/config-hash.js";
 import { discoveryAddress } from "../../src/model/addresses.js";
 import { maskResources } from "../../src/core/mask.js";
@@ -76,10 +76,10 @@ export class DiscoveryProvider implements Provider {
   }
 
   /** The project's service records, one prefix read. A deleted or edited record is drift. */
-  async refresh(ctx: RefreshContext): Promise<ObservedResource[]> {
+  async refresh(ctx: RefreshContext): Promise<Observed[]> {
     const { kvs } = await readPrefix(this.etcd, `${SERVICES_ROOT}${ctx.project}_`, "reading the project's service records");
     const recordedByAddress = new Map(ctx.recorded.map((r) => [r.address, r]));
-    const observed: ObservedResource[] = [];
+    const observed: Observed[] = [];
     for (const kv of kvs) {
       const parsed = parseKey(kv.key);
       if (parsed?.kind !== "service") continue;

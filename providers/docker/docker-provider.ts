@@ -3,7 +3,7 @@ import { UserError } from "../../src/core/errors.js";
 import { hasAction, type ResourceChange } from "../../src/core/plan.js";
 import type { ApplyContext, ImportContext, Provider, RefreshContext } from "../../src/core/provider.js";
 import type { ImportCandidate } from "../../src/core/import.js";
-import type { Attributes, DesiredResource, ObservedResource, RecordedResource } from "../../src/core/types.js";
+import type { Attributes, DesiredResource, Observed, RecordedResource } from "../../src/core/types.js";
 import type { ContainerAttributes, NetworkAttributes } from "./attributes.js";
 import { applyImage, digestBuildContexts, observeImages } from "./image-resource.js";
 import { LABEL_CONFIG_HASH, LABEL_INDEX, LABEL_PROJECT, LABEL_SERVICE } from "./attributes.js";
@@ -49,7 +49,7 @@ export class DockerProvider implements Provider {
    * One label-filtered list of containers, one list of what holds the names the template
    * needs (docker compose's containers, made by hand), the project network and its volumes.
    */
-  async refresh(ctx: RefreshContext): Promise<ObservedResource[]> {
+  async refresh(ctx: RefreshContext): Promise<Observed[]> {
     return withEngine(this.docker, async () => {
       const wantedContainers = new Map(ctx.desired.filter((d) => d.type === "container").map((d) => [String(d.attributes.name), d.address]));
       const [containers, holdingNames, networks, volumes, images] = await Promise.all([
@@ -304,7 +304,7 @@ function escapeRegExp(text: string): string {
 }
 
 /** A container with a name the plan needs that this project's Berth did not make: a conflict, never removed silently. */
-function foreignContainers(listed: Docker.ContainerInfo[], wanted: ReadonlyMap<string, string>, project: string): ObservedResource[] {
+function foreignContainers(listed: Docker.ContainerInfo[], wanted: ReadonlyMap<string, string>, project: string): Observed[] {
   return listed.flatMap((c) => {
     const address = wanted.get(containerNameOf(c));
     if (!address || c.Labels[LABEL_PROJECT] === project) return [];
@@ -328,7 +328,7 @@ async function listImported(
   docker: Docker,
   recorded: readonly RecordedResource[],
   labelled: readonly Docker.ContainerInfo[],
-): Promise<{ observed: ObservedResource[]; ids: Set<string> }> {
+): Promise<{ observed: Observed[]; ids: Set<string> }> {
   const seen = new Set(labelled.map((c) => c.Id));
   const byId = new Map(
     recorded
@@ -351,7 +351,7 @@ async function listImported(
 }
 
 /** A one-shot container that exited with code 0 is where it should be: observed as running. */
-function observeContainer(c: Docker.ContainerInfo, oneShots: ReadonlySet<string>): ObservedResource[] {
+function observeContainer(c: Docker.ContainerInfo, oneShots: ReadonlySet<string>): Observed[] {
   const service = c.Labels[LABEL_SERVICE];
   const index = Number(c.Labels[LABEL_INDEX]);
   if (!service || !Number.isInteger(index) || index < 0) return [];

@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
 import type { ResourceChange } from "../../src/core/plan.js";
 import type { ApplyContext } from "../../src/core/provider.js";
-import type { Attributes, DesiredResource, ObservedResource, RecordedResource } from "../../src/core/types.js";
+import type { Attributes, DesiredResource, Observed, RecordedResource } from "../../src/core/types.js";
 import type { ImageAttributes } from "./attributes.js";
 import { readBuildContext } from "./build-context.js";
 import { buildImage, removeBuiltImages } from "./image-build.js";
@@ -24,11 +24,11 @@ export function digestBuildContexts(desired: DesiredResource[]): Promise<Desired
 }
 
 /** An image is there when its tag is; a tag moved by someone else is drift (built again on apply). */
-export async function observeImages(docker: Docker, recorded: readonly RecordedResource[]): Promise<ObservedResource[]> {
+export async function observeImages(docker: Docker, recorded: readonly RecordedResource[]): Promise<Observed[]> {
   const images = recorded.filter((r) => r.type === "image");
   if (images.length === 0) return [];
   const byRef = indexImages(await docker.listImages());
-  return images.flatMap((image): ObservedResource[] => {
+  return images.flatMap((image): Observed[] => {
     const imageId = lookupImageId(byRef, String(image.attributes.tag));
     return imageId ? [{ address: image.address, type: "image", attributes: { image_id: imageId } }] : [];
   });

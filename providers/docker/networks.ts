@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
 import { hasAction, type ResourceChange } from "../../src/core/plan.js";
-import type { Attributes, DesiredResource, ObservedResource, RecordedResource } from "../../src/core/types.js";
+import type { Attributes, DesiredResource, Observed, RecordedResource } from "../../src/core/types.js";
 import { LABEL_PROJECT, type NetworkAttributes } from "./attributes.js";
 import { engineStatus, ignoreStatus } from "./client.js";
 import { madeBy } from "./foreign.js";
@@ -18,7 +18,7 @@ export async function observeNetworks(
   project: string,
   desired: readonly DesiredResource[],
   recorded: readonly RecordedResource[] = [],
-): Promise<ObservedResource[]> {
+): Promise<Observed[]> {
   // A network `berth import` took over keeps compose's labels: the recorded ID makes it ours.
   const importedIds = new Set(recorded.filter((r) => r.type === "network").map((r) => r.attributes.network_id));
   const wanted = new Map(desired.filter((d) => d.type === "network").map((d) => [String(d.attributes.name), d]));
@@ -28,7 +28,7 @@ export async function observeNetworks(
     docker.listNetworks({ filters: { label: [`${LABEL_PROJECT}=${project}`] } }),
     docker.listNetworks({ filters: { name: [...wanted.keys()] } }),
   ]);
-  const observed = new Map<string, ObservedResource>();
+  const observed = new Map<string, Observed>();
   for (const n of [...labelled, ...named]) {
     const labels = n.Labels ?? {};
     const ours = labels[LABEL_PROJECT] === project || importedIds.has(n.Id);

@@ -1,5 +1,6 @@
 import type { AttributeRule, ProviderSchema } from "../../src/core/provider.js";
 import type { Attributes } from "../../src/core/types.js";
+import { protectedByLabel } from "../../src/core/lifecycle.js";
 
 const NAMES = { update: "replace", identifier: true } as const;
 
@@ -32,6 +33,7 @@ export const dockerSchema: ProviderSchema = {
       network_id: { update: "computed", identifier: true },
     },
     defaultRule: { update: "replace" },
+    protectedFromDestroy: protectedByLabel,
   },
   volume: {
     attributes: {
@@ -43,12 +45,13 @@ export const dockerSchema: ProviderSchema = {
     defaultRule: { update: "replace" },
     holdsData: true,
     adoptsForeign: true,
+    protectedFromDestroy: protectedByLabel,
   },
   container: {
     attributes: {
       restart: { update: "in-place" },
       ...UPDATABLE_LIMITS,
-      running: { update: "in-place" },
+      running: { update: "in-place", liveness: true },
       // Whether exiting with code 0 is the container's desired end: nothing on the container changes.
       one_shot: { update: "in-place" },
       // How a later replacement rolls out: changing it changes nothing on the container.
@@ -75,6 +78,7 @@ export const dockerSchema: ProviderSchema = {
       pull_policy: { update: "in-place" },
     },
     defaultRule: { update: "replace" },
+    protectedFromDestroy: protectedByLabel,
     // A routed replica with no fixed host port can run beside its replacement, so the router
     // never loses a backend: create the new one first.
     createBeforeDestroy: (after) => isRouted(after) && hasNoFixedHostPort(after),
@@ -94,6 +98,7 @@ export const dockerSchema: ProviderSchema = {
       service: NAMES,
     },
     defaultRule: { update: "replace" },
+    protectedFromDestroy: protectedByLabel,
     // The new image is built before the old one is let go: the old containers keep running on it.
     createBeforeDestroy: () => true,
   },

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
 import { hasAction, type ResourceChange } from "../../src/core/plan.js";
-import type { Attributes, DesiredResource, ObservedResource } from "../../src/core/types.js";
+import type { Attributes, DesiredResource, Observed } from "../../src/core/types.js";
 import { LABEL_PROJECT, type VolumeAttributes } from "./attributes.js";
 import { engineStatus } from "./client.js";
 import { madeBy } from "./foreign.js";
@@ -10,13 +10,13 @@ import { madeBy } from "./foreign.js";
  * The project's volumes as the engine has them: those labelled with the project, and any
  * holding a name the template needs (docker compose made `<project>_<name>` with its data).
  */
-export async function observeVolumes(docker: Docker, project: string, desired: readonly DesiredResource[]): Promise<ObservedResource[]> {
+export async function observeVolumes(docker: Docker, project: string, desired: readonly DesiredResource[]): Promise<Observed[]> {
   const wanted = new Map(desired.filter((d) => d.type === "volume").map((d) => [String(d.attributes.name), d.address]));
   const [labelled, named] = await Promise.all([
     docker.listVolumes({ filters: { label: [`${LABEL_PROJECT}=${project}`] } }),
     wanted.size ? docker.listVolumes({ filters: { name: [...wanted.keys()] } }) : Promise.resolve({ Volumes: [] }),
   ]);
-  const observed = new Map<string, ObservedResource>();
+  const observed = new Map<string, Observed>();
   for (const v of [...(labelled.Volumes ?? []), ...(named.Volumes ?? [])]) {
     const labels = v.Labels ?? {};
     const ours = labels[LABEL_PROJECT] === project;

@@ -2,7 +2,7 @@ import { accessSync, constants } from "node:fs";
 import { UserError } from "../../src/core/errors.js";
 import type { ResourceChange } from "../../src/core/plan.js";
 import type { ApplyContext, Provider, RefreshContext } from "../../src/core/provider.js";
-import type { Address, Attributes, DesiredResource, ObservedResource, RecordedResource } from "../../src/core/types.js";
+import type { Address, Attributes, DesiredResource, Observed, RecordedResource } from "../../src/core/types.js";
 import { canonicalJson } from "../../src/model/config-hash.js";
 import { checkClaims } from "./claims.js";
 import { checkProject } from "./names.js";
@@ -69,7 +69,7 @@ export class RoutingProvider implements Provider {
    * The project's include file as the live router has it: a deleted file means missing routes,
    * a hand-edited one changed routes, a router that does not run routes that do not serve.
    */
-  async refresh(_ctx: RefreshContext): Promise<ObservedResource[]> {
+  async refresh(_ctx: RefreshContext): Promise<Observed[]> {
     const live = parseProjectFiles(this.router.liveFiles(this.project));
     if (!live) return [];
     const serving = this.router.pid() !== null;

@@ -22,10 +22,13 @@ export function prerequisites(changes: readonly ResourceChange[]): Map<Address, 
       else if (!isPureDelete(c) && (hasAction(d, "create") || hasAction(d, "update"))) before.get(c.address)!.add(dep);
     }
   }
-  // A replica leaves the router before it stops: routing updates come before container deletions.
+  // What a change stops using goes after it: a replica leaves the router's upstream before it stops.
   for (const c of steps) {
-    if (!isPureDelete(c) || c.type !== "container") continue;
-    for (const r of steps) if ((r.type === "upstream" || r.type === "route") && !isPureDelete(r)) before.get(c.address)!.add(r.address);
+    if (isPureDelete(c)) continue;
+    for (const released of c.releases ?? []) {
+      const d = byAddress.get(released);
+      if (d && isPureDelete(d)) before.get(released)!.add(c.address);
+    }
   }
   // Shared resources (networks, volumes: no service of their own) go last when they go: an
   // orphan container on them carries no recorded dependencies to say so.

@@ -36,7 +36,7 @@ export class StateRecorder {
   /** Records the outcome of one change (null: the resource is gone) and queues a state write. */
   record(address: Address, change: ResourceChange, attributes: Attributes | null): Promise<void> {
     if (attributes === null) this.current.delete(address);
-    else this.current.set(address, { address, type: change.type, provider: change.provider, attributes, dependsOn: change.dependsOn });
+    else this.current.set(address, { address, type: change.type, provider: change.provider, service: change.service, attributes, dependsOn: change.dependsOn });
     return this.save();
   }
 

@@ -43,6 +43,8 @@ export interface ImportEntry {
   id: string;
   madeBy: string;
   renameTo?: string;
+  /** The service it belongs to (null: shared), recorded with it. */
+  service: string | null;
   /** What differs from the template: recorded as it runs, so the next plan shows each as a change. */
   differences: ImportDifference[];
   /** The attributes the state records: the template's, with what runs where it differs. */

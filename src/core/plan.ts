@@ -42,6 +42,8 @@ export interface ResourceChange {
   conditions?: Record<Address, DependencyCondition>;
   /** reason "dependency-changed": the dependencies whose changes restart this one. */
   restartedBy?: Address[];
+  /** Dependencies of the applied resource that this change stops using: deleted only after it. */
+  releases?: Address[];
 }
 
 export interface DriftEntry {

@@ -1,4 +1,4 @@
-import type { Attributes, DesiredResource, ObservedResource, ProviderName, RecordedResource, ResourceType } from "./types.js";
+import type { Attributes, DesiredResource, Observed, ProviderName, RecordedResource, ResourceType } from "./types.js";
 import type { ResourceChange } from "./plan.js";
 import type { ImportCandidate } from "./import.js";
 
@@ -23,6 +23,11 @@ export interface AttributeRule {
   digest?: boolean;
   /** Resolved by the provider before planning; null in desired means "not known until apply", not a change. */
   resolvedAtPlan?: boolean;
+  /**
+   * The resource's liveness (a container's `running`): false means stopped, which is a milder
+   * drift than a change, since setting it back in place fixes it.
+   */
+  liveness?: boolean;
   /**
    * An in-place attribute the provider can change but not take away (the engine lowers or
    * raises a memory limit on a running container, but cannot lift it): unsetting it replaces.
@@ -49,6 +54,8 @@ export interface ResourceSchema {
    * adopting it changes and removes nothing; otherwise it is a conflict the user resolves.
    */
   adoptsForeign?: boolean;
+  /** The user protected it (Terraform's prevent_destroy; Berth's label): deleting or replacing it needs --allow-destroy. */
+  protectedFromDestroy?: (attributes: Attributes) => boolean;
 }
 
 export type ProviderSchema = Partial<Record<ResourceType, ResourceSchema>>;
@@ -92,7 +99,7 @@ export interface Provider {
   readonly name: ProviderName;
   readonly schema: ProviderSchema;
   /** Observe what really runs. Throws UserError when the engine does not answer. */
-  refresh(ctx: RefreshContext): Promise<ObservedResource[]>;
+  refresh(ctx: RefreshContext): Promise<Observed[]>;
   /**
    * Carry out one change. Returns the attributes to record (desired + computed ones),
    * or null when the resource is gone (delete).

@@ -1,8 +1,12 @@
 /** "network.default", "container.web[2]", "route.tomcat-sample.localhost", "upstream.x", "discovery.p_web" */
 export type Address = string;
 
-export type ResourceType = "network" | "volume" | "container" | "image" | "route" | "upstream" | "discovery";
-export type ProviderName = "docker" | "routing" | "discovery";
+/**
+ * Resource types and provider names are the providers' words ("container", "route", "docker"):
+ * open strings, so a new provider brings its own types and the core never lists them.
+ */
+export type ResourceType = string;
+export type ProviderName = string;
 
 /** JSON-compatible attribute values only: attributes are written to state and plan files. */
 export type AttrValue = string | number | boolean | null | AttrValue[] | { [key: string]: AttrValue };
@@ -55,6 +59,8 @@ export interface RecordedResource {
   address: Address;
   type: ResourceType;
   provider: ProviderName;
+  /** The service it belongs to (null: shared, like a network); absent in states written before it was kept. */
+  service?: string | null;
   attributes: Attributes;
   dependsOn?: Address[];
 }
@@ -67,14 +73,17 @@ export interface ObservedResource {
   address: Address;
   type: ResourceType;
   attributes: Attributes;
-  /** The provider that observed it: stamped by whoever asked, so an orphan's owner is known, not guessed. */
-  provider?: ProviderName;
+  /** The provider that observed it, so an orphan's owner is known, not guessed. */
+  provider: ProviderName;
   /**
    * Set when the object holds a name this project needs but was not made by Berth for it
    * (docker compose, a hand-run command, another tool): what made it, in words.
    */
   foreign?: { madeBy: string };
 }
+
+/** What a provider's refresh reports: the workspace stamps the provider on each. */
+export type Observed = Omit<ObservedResource, "provider">;
 
 /** A provider that could not observe (engine down) says so, and the plan shows why. */
 export interface ObservationGap {

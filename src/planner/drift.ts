@@ -1,6 +1,7 @@
 import type { DriftEntry } from "../core/plan.js";
+import type { ResourceSchema } from "../core/provider.js";
 import type { Attributes, ObservedResource, RecordedResource } from "../core/types.js";
-import { sameValue } from "./attribute-diff.js";
+import { ruleFor, sameValue } from "./attribute-diff.js";
 import { nameAndIndex } from "../core/address-parts.js";
 
 export type DriftKind = "missing" | "stopped" | "changed";
@@ -17,7 +18,7 @@ export interface Drift {
  * provider observed are compared; a stopped container is a milder drift than a changed one
  * because starting it fixes it in place.
  */
-export function detectDrift(recorded: RecordedResource, observed: ObservedResource | undefined): Drift | null {
+export function detectDrift(recorded: RecordedResource, observed: ObservedResource | undefined, schema: ResourceSchema | undefined): Drift | null {
   if (!observed) {
     return {
       kind: "missing",
@@ -39,7 +40,7 @@ export function detectDrift(recorded: RecordedResource, observed: ObservedResour
     .filter((k) => k in recorded.attributes && !sameValue(observed.attributes[k], recorded.attributes[k]))
     .sort();
   if (keys.length === 0) return null;
-  const kind: DriftKind = keys.every((k) => k === "running") ? "stopped" : "changed";
+  const kind: DriftKind = keys.every((k) => ruleFor(schema, k).liveness === true) ? "stopped" : "changed";
   const before: Attributes = {};
   const after: Attributes = {};
   for (const k of keys) {

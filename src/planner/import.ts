@@ -59,6 +59,7 @@ function entryOf(c: ImportCandidate, d: DesiredResource, schema: ProviderSchema[
     id: c.id,
     madeBy: c.madeBy,
     ...(c.renameTo ? { renameTo: c.renameTo } : {}),
+    service: d.service,
     differences,
     record,
     dependsOn: [...d.dependsOn],

@@ -26,6 +26,7 @@ import { addressMatches, compareAddresses } from "../model/addresses.js";
 import { diffAttributes, ruleFor, sameValue, withComputed } from "./attribute-diff.js";
 import { detectDrift, type Drift } from "./drift.js";
 import { nameAndIndex } from "../core/address-parts.js";
+import { PREVENT_DESTROY_LABEL } from "../core/lifecycle.js";
 import { identifierPaths, normalizePaths, sensitivePaths } from "../core/secrets.js";
 
 export interface PlanInput {
@@ -70,7 +71,7 @@ export function plan(input: PlanInput): Plan {
   const driftOf = new Map<Address, Drift>();
   for (const r of recorded.values()) {
     if (!observedProviders.has(r.provider)) continue;
-    const d = detectDrift(r, observed.get(r.address));
+    const d = detectDrift(r, observed.get(r.address), schemaOf(r.provider, r.type));
     if (d) {
       driftOf.set(r.address, d);
       drift.push(d.entry);
@@ -100,7 +101,7 @@ export function plan(input: PlanInput): Plan {
         conflicts.push(conflictOf(d, o));
         changes.push(change(d, ["create"], null, d.attributes, [], "new"));
       }
-    } else if (d && r) changes.push(planKept(d, r, driftOf.get(address), schema, forced.has(address)));
+    } else if (d && r) changes.push(withReleases(planKept(d, r, driftOf.get(address), schema, forced.has(address)), r));
     else if (d) changes.push(o ? planAdopt(d, o, schema) : change(d, ["create"], null, d.attributes, [], "new"));
     else if ((r || o) && schema?.holdsData && !allowed(address)) {
       kept.push(keptEntry(address, (r ?? o)!.type, input.destroy ?? false, r !== undefined));
@@ -111,7 +112,7 @@ export function plan(input: PlanInput): Plan {
   resolveReferences(changes, desired, schemaOf);
   restartWithDependencies(changes);
   const targeted = input.targets?.length ? applyTargets(changes, input.targets) : changes;
-  refuseProtectedDestruction(targeted, input.allowDestroy ?? []);
+  refuseProtectedDestruction(targeted, input.allowDestroy ?? [], (c) => schemaOf(c.provider, c.type));
   refuseDataLoss(targeted, (provider, type) => schemaOf(provider, type)?.holdsData === true, allowed);
   const planned = targeted.map((c) => ({ ...c, ...maskingPaths(schemaOf(c.provider, c.type), c.before, c.after) }));
   const driftPlanned = drift.map((d) => ({ ...d, ...maskingPaths(schemaOf(d.provider, d.type), d.before, d.after) }));
@@ -184,7 +185,8 @@ function planKept(d: DesiredResource, r: RecordedResource, drift: Drift | undefi
   const diff = diffAttributes(schema, d.attributes, r.attributes);
   if (diff.replace.length > 0) return replacement(d, r.attributes, after, replacePathsOf(diff.replace, d.attributes, r.attributes), "attributes-changed", schema);
   if (drift?.kind === "stopped") {
-    return change(d, ["update"], { ...r.attributes, running: false }, after, [], "drift-stopped");
+    // The record as the engine has it (stopped), so the update shows what starting it changes.
+    return change(d, ["update"], { ...r.attributes, ...drift.entry.after }, after, [], "drift-stopped");
   }
   if (diff.inPlace.length > 0) return change(d, ["update"], r.attributes, after, [], "attributes-changed");
   return change(d, ["no-op"], r.attributes, after, [], null);
@@ -271,11 +273,18 @@ function replacement(
   return change(d, actions, before, fresh, replacePaths, reason);
 }
 
-/** A container the template wants already runs under the project's labels: keep it if it matches. */
+/**
+ * What the template wants already runs under the project's labels: keep it if its digests (the
+ * schema's digest attributes, e.g. a container's config hash) match what the template asks.
+ */
 function planAdopt(d: DesiredResource, o: ObservedResource, schema: ResourceSchema | undefined): ResourceChange {
-  const matches = !("config_hash" in o.attributes) || o.attributes.config_hash === d.attributes.config_hash;
-  if (matches) return change(d, ["update"], o.attributes, withComputed(schema, d.attributes, o.attributes), [], "adopted");
-  return change(d, ["delete", "create"], o.attributes, d.attributes, [["config_hash"]], "adopted");
+  const differing = digestKeys(schema).filter((k) => k in o.attributes && !sameValue(o.attributes[k], d.attributes[k]));
+  if (differing.length === 0) return change(d, ["update"], o.attributes, withComputed(schema, d.attributes, o.attributes), [], "adopted");
+  return change(d, ["delete", "create"], o.attributes, d.attributes, differing.map((k) => [k]), "adopted");
+}
+
+function digestKeys(schema: ResourceSchema | undefined): string[] {
+  return Object.entries(schema?.attributes ?? {}).flatMap(([k, rule]) => (rule.digest ? [k] : []));
 }
 
 function planRemoved(r: RecordedResource, desired: ReadonlyMap<Address, DesiredResource>, destroying: boolean): ResourceChange {
@@ -302,7 +311,7 @@ function planOrphan(o: ObservedResource): ResourceChange {
   return {
     address: o.address,
     type: o.type,
-    provider: o.provider ?? (o.type === "discovery" ? "discovery" : o.type === "route" || o.type === "upstream" ? "routing" : "docker"),
+    provider: o.provider,
     ...nameAndIndex(o.address),
     service: typeof o.attributes.service === "string" ? o.attributes.service : nameAndIndex(o.address).name,
     actions: ["delete"],
@@ -381,21 +390,36 @@ function maskingPaths(schema: ResourceSchema | undefined, before: Attributes | n
 }
 
 
-function serviceOf(r: RecordedResource): string | null {
-  const s = r.attributes.service;
-  if (typeof s === "string") return s;
-  return r.type === "network" ? null : nameAndIndex(r.address).name;
+/**
+ * What the resource depended on when it was applied and no longer does (an upstream that stops
+ * listing a replica): that dependency is deleted only after this change, as Terraform orders an
+ * update of a dependent before the destruction of what it used.
+ */
+function withReleases(c: ResourceChange, r: RecordedResource): ResourceChange {
+  if (c.after === null) return c;
+  const releases = (r.dependsOn ?? []).filter((a) => !c.dependsOn.includes(a));
+  return releases.length > 0 ? { ...c, releases } : c;
 }
 
-export const PREVENT_DESTROY_LABEL = "berth.prevent_destroy";
+function serviceOf(r: RecordedResource): string | null {
+  if (r.service !== undefined) return r.service;
+  // States written before the service was kept: a replica's address names it; anything else is shared.
+  const s = r.attributes.service;
+  if (typeof s === "string") return s;
+  return nameAndIndex(r.address).index !== null ? nameAndIndex(r.address).name : null;
+}
 
 /**
- * Terraform's lifecycle.prevent_destroy as a label: a plan that would delete or replace a
+ * Terraform's lifecycle.prevent_destroy (the schema says what protects a resource): a plan that would delete or replace a
  * protected resource is an error, unless the user names it with --allow-destroy.
  */
-function refuseProtectedDestruction(changes: readonly ResourceChange[], allowed: readonly Address[]): void {
+function refuseProtectedDestruction(
+  changes: readonly ResourceChange[],
+  allowed: readonly Address[],
+  schemaOf: (c: ResourceChange) => ResourceSchema | undefined,
+): void {
   const refused = changes.filter(
-    (c) => hasAction(c, "delete") && isProtected(c) && !allowed.some((a) => addressMatches(a, c.address)),
+    (c) => hasAction(c, "delete") && isProtected(c, schemaOf(c)) && !allowed.some((a) => addressMatches(a, c.address)),
   );
   if (refused.length === 0) return;
   const list = refused.map((c) => c.address).join(", ");
@@ -407,9 +431,9 @@ function refuseProtectedDestruction(changes: readonly ResourceChange[], allowed:
   );
 }
 
-function isProtected(c: ResourceChange): boolean {
-  const labelsOf = (a: Attributes | null) => (a?.labels ?? {}) as Record<string, unknown>;
-  return [labelsOf(c.before), labelsOf(c.after)].some((l) => String(l[PREVENT_DESTROY_LABEL]).toLowerCase() === "true");
+function isProtected(c: ResourceChange, schema: ResourceSchema | undefined): boolean {
+  const protects = schema?.protectedFromDestroy;
+  return protects !== undefined && [c.before, c.after].some((a) => a !== null && protects(a));
 }
 
 /**

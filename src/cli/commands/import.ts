@@ -58,7 +58,7 @@ export function registerImportCommand(program: Command, output: Output): void {
           const provider = ws.providers.get(e.provider)!;
           const candidate = candidates.find((c) => c.address === e.address && c.id === e.id)!;
           const attributes = (await provider.adopt?.(candidate, e.record)) ?? e.record;
-          records.push({ address: e.address, type: e.type, provider: e.provider, attributes, dependsOn: e.dependsOn });
+          records.push({ address: e.address, type: e.type, provider: e.provider, service: e.service, attributes, dependsOn: e.dependsOn });
         }
         const current = ws.state;
         await ws.backend.write(nextState(current, ws.project, [...(current?.resources ?? []), ...records]), current?.serial ?? 0);

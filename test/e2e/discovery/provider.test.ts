@@ -224,7 +224,7 @@ describe("discovery provider", () => {
         recorded,
         stateLineage: null,
         stateSerial: 0,
-        observation: { resources: await provider.refresh({ project, recorded, desired }), gaps: [], observedProviders: ["discovery"] },
+        observation: { resources: (await provider.refresh({ project, recorded, desired })).map((o) => ({ ...o, provider: "discovery" })), gaps: [], observedProviders: ["discovery"] },
         schemas: { discovery: provider.schema },
       });
 

@@ -14,12 +14,13 @@ import type { DesiredResource, RecordedResource } from "../../../src/core/types.
 import { dockerSchema } from "../../../providers/docker/schema.js";
 import { routingSchema } from "../../../providers/routing/schema.js";
 import { discoverySchema, serviceRecordOf } from "../../../providers/discovery/discovery-provider.js";
+import type { ProviderSchema } from "../../../src/core/provider.js";
 import { readPlanFile, unmaskPlan, writePlanFile } from "../../../src/cli/plan-file.js";
 import { renderPlanText } from "../../../src/render/text-plan.js";
 import { renderPlanJson } from "../../../src/render/json-plan.js";
 import { joinMarkdownParts, renderPlanMarkdown } from "../../../src/render/markdown-plan.js";
 
-const SCHEMAS = { docker: dockerSchema, routing: routingSchema, discovery: discoverySchema };
+const SCHEMAS: Record<string, ProviderSchema> = { docker: dockerSchema, routing: routingSchema, discovery: discoverySchema };
 
 async function desiredFrom(yaml: string, env: Record<string, string> = {}, discovery = false): Promise<DesiredResource[]> {
   const dir = await mkdtemp(path.join(tmpdir(), "berth-masking-"));
@@ -51,7 +52,7 @@ function planOf(desired: DesiredResource[], recorded: RecordedResource[], observ
     stateLineage: "l",
     stateSerial: 1,
     observation: {
-      resources: observed.map((r) => ({ address: r.address, type: r.type, attributes: { name: r.attributes.name, container_id: r.attributes.container_id } })),
+      resources: observed.map((r) => ({ address: r.address, type: r.type, provider: r.provider, attributes: { name: r.attributes.name, container_id: r.attributes.container_id } })),
       gaps: [{ provider: "discovery", reason: "etcd at http://127.0.0.1:2379 said: bad password s3cr3t-R00T-pw" }],
       observedProviders: ["docker", "routing"],
     },

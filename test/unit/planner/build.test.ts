@@ -62,7 +62,7 @@ function appliedWorld() {
   const built = { ...recorded(image(FILES)), attributes: { ...attributes, image_id: OLD_ID } };
   const running = recorded(app(OLD_ID), { image_id: OLD_ID });
   const net = recorded(network);
-  return { rec: [net, built, running], observed: observation([observedAs(net), observedAs(running), { address: "image.app", type: "image", attributes: { image_id: OLD_ID } }]) };
+  return { rec: [net, built, running], observed: observation([observedAs(net), observedAs(running), { address: "image.app", type: "image", provider: "docker", attributes: { image_id: OLD_ID } }]) };
 }
 
 describe("planner: images built from build:", () => {

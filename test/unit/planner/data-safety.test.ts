@@ -55,7 +55,7 @@ describe("planner: data is never lost unless asked for", () => {
   });
 
   it("a volume docker compose made under the same name is adopted with its data", () => {
-    const composes: ObservedResource = { address: "volume.db-data", type: "volume", attributes: { name: "p_db-data" }, foreign: { madeBy: "made by docker compose, project p" } };
+    const composes: ObservedResource = { address: "volume.db-data", type: "volume", provider: "docker", attributes: { name: "p_db-data" }, foreign: { madeBy: "made by docker compose, project p" } };
     const p = planOf({ desired: [network, volume], recorded: [], observation: observation([composes]) });
     expect(summarize(p)).toEqual(["network.default: create (new)", "volume.db-data: update (adopted)"]);
     expect(p.conflicts).toEqual([]);
@@ -65,6 +65,7 @@ describe("planner: data is never lost unless asked for", () => {
 describe("planner: what Berth did not make is shown, never silently removed", () => {
   const composeDb: ObservedResource = {
     address: "container.db[0]",
+    provider: "docker",
     type: "container",
     attributes: { name: "p_db_1", container_id: "compose-id", running: true, image: "mysql" },
     foreign: { madeBy: "made by docker compose 1.29.2, project p, service db" },

@@ -51,7 +51,7 @@ export function observedAs(r: RecordedResource, extra: Attributes = {}): Observe
   const keys = r.type === "container" ? ["name", "container_id", "running", "config_hash"] : ["name", "network_id"];
   const attributes: Attributes = {};
   for (const k of keys) if (k in r.attributes) attributes[k] = r.attributes[k];
-  return { address: r.address, type: r.type, attributes: { ...attributes, ...extra } };
+  return { address: r.address, type: r.type, provider: r.provider, attributes: { ...attributes, ...extra } };
 }
 
 export function observation(resources: ObservedResource[]): Observation {

@@ -110,8 +110,8 @@ describe("berth import's plan", () => {
     // As the docker provider observes an imported container: found by its ID, no Berth labels, so no config hash.
     const observed = recorded.flatMap((r): ObservedResource[] =>
       r.type === "container"
-        ? [{ address: r.address, type: r.type, attributes: { name: r.attributes.name, container_id: r.attributes.container_id, running: true, image_id: IMAGE_ID } }]
-        : [{ address: r.address, type: r.type, attributes: { name: r.attributes.name } }],
+        ? [{ address: r.address, type: r.type, provider: "docker", attributes: { name: r.attributes.name, container_id: r.attributes.container_id, running: true, image_id: IMAGE_ID } }]
+        : [{ address: r.address, type: r.type, provider: "docker", attributes: { name: r.attributes.name } }],
     );
     const next = plan({
       project: "shop",

@@ -94,14 +94,14 @@ describe("planner", () => {
 
   it("deletes an orphan the engine runs under the project's labels", () => {
     const rec = [network].map((d) => recorded(d));
-    const orphan = { address: "container.old[0]", type: "container" as const, attributes: { name: "p_old_1", container_id: "x" } };
+    const orphan = { address: "container.old[0]", type: "container" as const, provider: "docker", attributes: { name: "p_old_1", container_id: "x" } };
     const p = planOf({ desired: [network], recorded: rec, observation: observation([observedAs(rec[0]), orphan]) });
     expect(summarize(p)).toEqual(["container.old[0]: delete (orphan)"]);
   });
 
   it("adopts a matching container the state does not know", () => {
     const d = web(1);
-    const found = { address: "container.web[0]", type: "container" as const, attributes: { container_id: "c1", config_hash: d[0].attributes.config_hash, running: true } };
+    const found = { address: "container.web[0]", type: "container" as const, provider: "docker", attributes: { container_id: "c1", config_hash: d[0].attributes.config_hash, running: true } };
     const p = planOf({ desired: [network, ...d], recorded: [recorded(network)], observation: observation([observedAs(recorded(network)), found]) });
     expect(summarize(p)).toEqual(["container.web[0]: update (adopted)"]);
   });
