@@ -7,7 +7,7 @@ import type { MaskedPlan, Plan, ResourceChange } from "../core/plan.js";
 import { hasChanges, isNoOp } from "../core/plan.js";
 import { formatDiagnostic } from "../core/errors.js";
 import type { LineKind } from "./plan-line.js";
-import { conflictLine, driftHeadline, gapLine, keptLine, planCountsLine, summaryGroups } from "./plan-sections.js";
+import { conflictLine, driftHeadline, gapLine, keptLine, planCountsLine, refreshOnlyLines, summaryGroups } from "./plan-sections.js";
 import { renderResourceLines } from "./resource-lines.js";
 
 export const MARKDOWN_SPLIT_MARKER = "<!-- berth:comment-split -->";
@@ -49,7 +49,7 @@ export function renderPlanMarkdown(shown: MaskedPlan, opts: MarkdownOptions = {}
 // The summary blocks
 
 function headBlocks(plan: Plan): string[] {
-  const blocks = [hasChanges(plan) ? `**${planCountsLine(plan)}**` : "**No changes.** Your infrastructure matches the configuration."];
+  const blocks = [plan.refreshOnly ? refreshOnlyLines(plan).filter(Boolean).map(escapeText).join("\n") : hasChanges(plan) ? `**${planCountsLine(plan)}**` : "**No changes.** Your infrastructure matches the configuration."];
 
   if (plan.conflicts.length > 0) blocks.push(["> [!CAUTION]", ...plan.conflicts.map((c) => `> ${escapeText(conflictLine(c))}`)].join("\n"));
   const notices = [...plan.warnings.map(formatDiagnostic), ...plan.gaps.map((g) => `Warning: ${gapLine(g)}`)];

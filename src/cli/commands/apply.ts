@@ -17,6 +17,8 @@ import { observe, type Workspace, openWorkspace } from "../workspace.js";
 import { withProjectFlags } from "./index.js";
 import type { GlobalFlags } from "../settings.js";
 import { printWarnings } from "./plan.js";
+import { refreshChangesState, refreshedResources } from "../../planner/refresh-only.js";
+import { nextState } from "../../../state/new-state.js";
 
 interface ApplyFlags extends GlobalFlags {
   autoApprove?: boolean;
@@ -28,6 +30,7 @@ interface ApplyFlags extends GlobalFlags {
   replaceForeign?: string[];
   volumes?: boolean;
   tui?: boolean;
+  refreshOnly?: boolean;
 }
 
 export function registerApplyCommands(program: Command, output: Output): void {
@@ -40,6 +43,7 @@ export function registerApplyCommands(program: Command, output: Output): void {
     .addOption(new Option("--no-build", "do not build images from build:; use the images already tagged (an error when missing)"))
     .option("--allow-destroy <addr>", "allow deleting or replacing this protected or data-holding resource (repeatable)", collect, [])
     .option("--replace-foreign <addr>", "remove what holds this address's name though Berth did not make it, and make it again (repeatable)", collect, [])
+    .option("--refresh-only", "record in the state what changed outside Berth, changing nothing that runs")
     .action(async (planfile: string | undefined, flags) => run(flags, output, "Apply", planfile));
 
   withProjectFlags(program.command("destroy").description("destroy everything the state knows"))
@@ -58,6 +62,10 @@ async function run(flags: ApplyFlags, output: Output, verb: "Apply" | "Destroy",
     lock = await ws.backend.lock(`berth ${verb.toLowerCase()}`);
     // Read again under the lock: another apply may have finished since the workspace opened.
     ws.state = await ws.backend.read();
+    if (flags.refreshOnly) {
+      if (planfile) throw new UserError("E_REFRESH_ONLY", "--refresh-only records what runs now: it does not take a saved plan");
+      return await applyRefreshOnly(ws, flags, output);
+    }
     const plan = planfile ? await savedPlan(ws, planfile) : await makePlan(ws, { ...flags, destroy: verb === "Destroy", destroyData: flags.volumes === true });
     refuseBlindChanges(plan);
     const shown = maskPlan(plan);
@@ -96,6 +104,24 @@ async function releaseAfterFailure(lock: { release(): Promise<void> } | null, ou
   } catch (e) {
     output.err(`Warning: the state lock could not be released either: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/**
+ * Terraform's `apply -refresh-only`: the drift is shown, approved like any plan, and written to
+ * the state. No provider is asked to change anything.
+ */
+async function applyRefreshOnly(ws: Workspace, flags: ApplyFlags, output: Output): Promise<void> {
+  const plan = await makePlan(ws, { ...flags, destroy: false, refreshOnly: true });
+  output.out(renderPlanText(maskPlan(plan), { color: output.color }));
+  if (!refreshChangesState(plan)) return;
+  if (!flags.autoApprove && !(await confirmApply("Would you like to update the Berth state to reflect these detected changes?", output))) {
+    output.err("Apply cancelled.");
+    throw new ExitCode(1);
+  }
+  const current = ws.state;
+  const resources = refreshedResources(current?.resources ?? [], plan.drift);
+  await ws.backend.write(nextState(current, ws.project, resources), current?.serial ?? 0);
+  output.out(`Apply complete! The state now records what runs: ${plan.drift.length} resource${plan.drift.length === 1 ? "" : "s"} updated in the state, nothing that runs was changed.`);
 }
 
 /** A reviewed plan applies only to the state it was made against, from the same template. */
