@@ -4,9 +4,9 @@ import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import type { Lease } from "etcd3";
 import { LABEL_PROJECT, LABEL_SERVICE } from "../docker/attributes.js";
-import { engineStatus, withEngine } from "../docker/client.js";
+import { engineStatus, withEngine } from "../../src/clients/docker.js";
 import { entryFromInspect, healthWord, labelsOf } from "./container-entries.js";
-import { type EtcdConnection, readPrefix } from "./etcd.js";
+import { type EtcdConnection, readPrefix } from "../../src/clients/etcd.js";
 import { type ContainerEntry, SERVICES_ROOT, containerKey, parseContainerEntry, parseKey, serializeRecord, serviceId } from "./records.js";
 
 export interface AgentOptions {

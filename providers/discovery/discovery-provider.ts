@@ -4,12 +4,12 @@ import { UserError } from "../../src/core/errors.js";
 import type { ResourceChange } from "../../src/core/plan.js";
 import type { ApplyContext, Provider, ProviderSchema, RefreshContext } from "../../src/core/provider.js";
 import type { Attributes, Observed, RecordedResource } from "../../src/core/types.js";
-import { canonicalJson } from "../../src/model/config-hash.js";
+import { canonicalJson } from "../../src/core/hash.js";
 import { discoveryAddress } from "../../src/model/addresses.js";
 import { maskResources } from "../../src/core/mask.js";
-import { connectDocker, engineStatus } from "../docker/client.js";
+import { connectDocker, engineStatus } from "../../src/clients/docker.js";
 import { entryFromInspect, entryFromRecorded } from "./container-entries.js";
-import { EtcdConnection, readPrefix, type EtcdTls } from "./etcd.js";
+import { EtcdConnection, readPrefix, type EtcdTls } from "../../src/clients/etcd.js";
 import {
   SERVICES_ROOT,
   containerKey,

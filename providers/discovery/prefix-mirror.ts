@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { IWatchResponse, Watcher } from "etcd3";
-import { type EtcdConnection, readPrefix } from "./etcd.js";
+import { type EtcdConnection, readPrefix } from "../../src/clients/etcd.js";
 
 export interface MirrorSnapshot {
   /** key → value of every key under the prefix. */

@@ -3,7 +3,7 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { UserError } from "../../src/core/errors.js";
-import { type EtcdConnection, readPrefix } from "./etcd.js";
+import { type EtcdConnection, readPrefix } from "../../src/clients/etcd.js";
 import { PrefixMirror } from "./prefix-mirror.js";
 import { SERVICES_ROOT, composeView, isServiceId, parseKey, parseServiceRecord, serviceKey, type ServiceView } from "./records.js";
 

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { UserError } from "../../src/core/errors.js";
-import { type EtcdConnection, readPrefix } from "./etcd.js";
+import { type EtcdConnection, readPrefix } from "../../src/clients/etcd.js";
 import { PrefixMirror } from "./prefix-mirror.js";
 import { serviceKey } from "./records.js";
 import { renderUpstreamTemplate, upstreamServers } from "./upstream-template.js";

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import type { ContainerAttributes } from "./attributes.js";
 import { UserError } from "../../src/core/errors.js";
-import { engineStatus, ignoreStatus } from "./client.js";
+import { engineStatus, ignoreStatus } from "../../src/clients/docker.js";
 import { writeContainerFiles } from "./container-files.js";
 import { containerSpec, publishedPorts } from "./container-spec.js";
 

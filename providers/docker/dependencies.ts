@@ -4,7 +4,7 @@ import { UserError } from "../../src/core/errors.js";
 import type { ApplyContext } from "../../src/core/provider.js";
 import type { Address, DependencyCondition } from "../../src/core/types.js";
 import type { ContainerAttributes } from "./attributes.js";
-import { engineStatus } from "./client.js";
+import { engineStatus } from "../../src/clients/docker.js";
 import { readyTimeoutMs } from "./readiness.js";
 
 const POLL_MS = 200;

@@ -7,7 +7,7 @@ import type { Attributes, DesiredResource, Observed, RecordedResource } from "..
 import type { ContainerAttributes, NetworkAttributes } from "./attributes.js";
 import { applyImage, digestBuildContexts, observeImages } from "./image-resource.js";
 import { LABEL_CONFIG_HASH, LABEL_INDEX, LABEL_PROJECT, LABEL_SERVICE } from "./attributes.js";
-import { connectDocker, ignoreStatus, withEngine } from "./client.js";
+import { connectDocker, ignoreStatus, withEngine } from "../../src/clients/docker.js";
 import { LABEL_TEMPORARY, TEMPORARY_SUFFIX, containerUpdate, healthcheckMode, publishedPorts, stopTimeoutOf } from "./container-spec.js";
 import { createAndStart, removeContainer, stopAndRemove } from "./containers.js";
 import { ensureImage, indexImages, lookupImageId } from "./images.js";

@@ -4,7 +4,7 @@ import type Docker from "dockerode";
 import { pack } from "tar-fs";
 import { UserError } from "../../src/core/errors.js";
 import { LABEL_IMAGE_SERVICE, LABEL_PROJECT, type ImageAttributes } from "./attributes.js";
-import { ignoreStatus } from "./client.js";
+import { ignoreStatus } from "../../src/clients/docker.js";
 import { DOCKERIGNORE, readBuildContext, readDockerfile } from "./build-context.js";
 
 /** Where a Dockerfile that is not a file of the context (inline, or outside it) is put in the tar. */

@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
-import { engineStatus, errorMessage } from "./client.js";
+import { engineStatus, errorMessage } from "../../src/clients/docker.js";
 
 /**
  * One spelling per image reference, as the engine lists tags: "web" → "web:latest",

@@ -4,7 +4,7 @@ import type { ImportCandidate } from "../../src/core/import.js";
 import type { ImportContext } from "../../src/core/provider.js";
 import type { AttrValue, Attributes, DesiredResource } from "../../src/core/types.js";
 import { sameValue } from "../../src/planner/attribute-diff.js";
-import { engineStatus } from "./client.js";
+import { engineStatus } from "../../src/clients/docker.js";
 import { publishedPorts } from "./container-spec.js";
 import { madeBy } from "./foreign.js";
 import type { ContainerAttributes, NetworkAttachmentAttr, PortAttr } from "./attributes.js";

@@ -3,7 +3,7 @@ import { UserError } from "../../src/core/errors.js";
 import { hasAction, type ResourceChange } from "../../src/core/plan.js";
 import type { Attributes, DesiredResource, Observed, RecordedResource } from "../../src/core/types.js";
 import { LABEL_PROJECT, type NetworkAttributes } from "./attributes.js";
-import { engineStatus, ignoreStatus } from "./client.js";
+import { engineStatus, ignoreStatus } from "../../src/clients/docker.js";
 import { madeBy } from "./foreign.js";
 
 /** Which of the project's networks a Docker network is, written on the ones Berth makes. */

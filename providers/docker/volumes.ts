@@ -3,7 +3,7 @@ import { UserError } from "../../src/core/errors.js";
 import { hasAction, type ResourceChange } from "../../src/core/plan.js";
 import type { Attributes, DesiredResource, Observed } from "../../src/core/types.js";
 import { LABEL_PROJECT, type VolumeAttributes } from "./attributes.js";
-import { engineStatus } from "./client.js";
+import { engineStatus } from "../../src/clients/docker.js";
 import { madeBy } from "./foreign.js";
 
 /**

@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import lockfile from "proper-lockfile";
 import { UserError } from "../../src/core/errors.js";
-import { sha256 } from "../../src/model/config-hash.js";
+import { sha256 } from "../../src/core/hash.js";
 import { checkClaims, claimsOf } from "./claims.js";
 import { checkProject } from "./names.js";
 import { isAlive, isRetired, livePid, nginxBinary, nginxMessage, startMaster, streamModule, testConfig, workerPids } from "./nginx.js";

@@ -3,7 +3,7 @@ import { UserError } from "../../src/core/errors.js";
 import type { ResourceChange } from "../../src/core/plan.js";
 import type { ApplyContext, Provider, RefreshContext } from "../../src/core/provider.js";
 import type { Address, Attributes, DesiredResource, Observed, RecordedResource } from "../../src/core/types.js";
-import { canonicalJson } from "../../src/model/config-hash.js";
+import { canonicalJson } from "../../src/core/hash.js";
 import { checkClaims } from "./claims.js";
 import { checkProject } from "./names.js";
 import { renderProjectConfig, renderRouteConfig, type RenderSettings } from "./render.js";

@@ -1,4 +1,4 @@
-import { canonicalJson, sha256 } from "../../src/model/config-hash.js";
+import { canonicalJson, sha256 } from "../../src/core/hash.js";
 import type { Address, Attributes } from "../../src/core/types.js";
 import type { ProjectConfig } from "./render.js";
 import type { RoutingResource } from "./routes.js";

@@ -5,7 +5,7 @@ import { maskPlan } from "../core/mask.js";
 import type { MaskedPlan, Plan, ResourceChange } from "../core/plan.js";
 import { MASK, SENSITIVE_CHANGED } from "../core/secrets.js";
 import type { Attributes, DesiredResource } from "../core/types.js";
-import { canonicalJson } from "../model/config-hash.js";
+import { canonicalJson } from "../core/hash.js";
 
 /**
  * A saved plan (`plan --out`). It holds no secret: it is the masked plan every output shows

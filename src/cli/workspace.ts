@@ -6,7 +6,6 @@ import { buildDesired, type ModelOptions } from "../model/desired.js";
 import { secretReuseWarnings } from "../core/secret-reuse.js";
 import { resourcesMasker, type Masker } from "../core/mask.js";
 import type { Output } from "./output.js";
-import { DockerProvider } from "../../providers/docker/docker-provider.js";
 import { findTemplate, loadTemplate, readDotenv } from "../template/load.js";
 import type { Template } from "../template/types.js";
 import type { StateBackend, StateFile } from "../../state/backend.js";
@@ -112,11 +111,11 @@ function projectName(flags: GlobalFlags, env: NodeJS.ProcessEnv, template: Templ
  */
 export async function observe(ws: Workspace, opts: { destroy?: boolean } = {}): Promise<{ observation: Observation; desired: DesiredResource[] }> {
   const providers = [...ws.providers.values()];
-  const docker = providers.find((p): p is DockerProvider => p instanceof DockerProvider);
+  const engine = providers.find((p) => p.imageExposedPorts !== undefined);
   // The engines are asked at once: a no-op apply is mostly waiting for their answers.
   const [withFacts, ...refreshed] = await Promise.all([
     // Destroying needs no build context: it may be gone already.
-    (docker ? withImageFacts(ws, docker, ws.desired) : Promise.resolve(ws.desired)).then((d) => (opts.destroy ? d : resolveLocally(ws, d))),
+    (engine ? withImageFacts(ws, engine, ws.desired) : Promise.resolve(ws.desired)).then((d) => (opts.destroy ? d : resolveLocally(ws, d))),
     ...providers.map((provider) => refreshOne(ws, provider)),
   ]);
   const resources = refreshed.flatMap((r) => ("found" in r ? r.found : []));
@@ -159,7 +158,7 @@ async function refreshOne(ws: Workspace, provider: Provider): Promise<Refreshed>
 }
 
 /** Rebuilds the desired resources knowing which ports the images expose (link variables need them). */
-async function withImageFacts(ws: Workspace, docker: DockerProvider, desired: DesiredResource[]): Promise<DesiredResource[]> {
+async function withImageFacts(ws: Workspace, engine: Provider, desired: DesiredResource[]): Promise<DesiredResource[]> {
   // Only linked services' images matter, and only a template with links is modelled again.
   const linked = new Set(ws.template.services.flatMap((s) => s.links.map((l) => l.service)));
   // A built image is not asked: it exposes nothing before its first build, something after, and the
@@ -167,7 +166,7 @@ async function withImageFacts(ws: Workspace, docker: DockerProvider, desired: De
   const images = ws.template.services.filter((s) => linked.has(s.name) && s.image !== null && !s.build).map((s) => s.image!);
   if (images.length === 0) return desired;
   try {
-    const imageExposed = await docker.imageExposedPorts(images);
+    const imageExposed = await engine.imageExposedPorts!(images);
     return buildDesired(ws.template, { ...ws.modelOptions, imageExposed }).resources;
   } catch (e) {
     if (e instanceof UserError) return desired;

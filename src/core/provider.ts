@@ -130,6 +130,11 @@ export interface Provider {
   importable?(ctx: ImportContext): Promise<ImportCandidate[]>;
   /** Takes one over without recreating it (a rename at most); returns the attributes to record. */
   adopt?(candidate: ImportCandidate, record: Attributes): Promise<Attributes>;
+  /**
+   * The ports each image EXPOSEs, as the engine that runs them knows: the model needs them for
+   * the link variables of services that expose none. An engine provider answers; others leave it out.
+   */
+  imageExposedPorts?(images: readonly string[]): Promise<Record<string, number[]>>;
   /** Release connections so the process can exit. */
   close?(): Promise<void>;
 }

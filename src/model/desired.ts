@@ -12,7 +12,7 @@ import {
   routeAddress,
   upstreamAddress,
 } from "./addresses.js";
-import { canonicalJson, sha256 } from "./config-hash.js";
+import { canonicalJson, sha256 } from "../core/hash.js";
 import { dockerSchema } from "../../providers/docker/schema.js";
 import { findCycle } from "./cycles.js";
 import { resolveBindSource } from "./bind-paths.js";

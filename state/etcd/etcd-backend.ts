@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import type { Lease } from "etcd3";
 import { UserError } from "../../src/core/errors.js";
-import { EtcdConnection, type EtcdTls } from "../../providers/discovery/etcd.js";
+import { EtcdConnection, type EtcdTls } from "../../src/clients/etcd.js";
 import type { LockHolder, StateBackend, StateFile, StateLock } from "../backend.js";
 import { isDeadOnThisHost } from "../lock-holder.js";
 import { parseState, serializeState } from "../new-state.js";

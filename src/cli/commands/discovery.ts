@@ -5,7 +5,7 @@ import { findTemplate, loadTemplate } from "../../template/load.js";
 import type { Output } from "../output.js";
 import { normalizeProjectName, resolveSettings, type GlobalFlags } from "../settings.js";
 import { withProjectFlags } from "./index.js";
-import { EtcdConnection } from "../../../providers/discovery/etcd.js";
+import { EtcdConnection } from "../../clients/etcd.js";
 import { isServiceId } from "../../../providers/discovery/records.js";
 import { DEFAULT_DISCOVERY_LISTEN } from "../../../providers/discovery/server.js";
 
@@ -85,7 +85,7 @@ export function registerDiscoveryCommands(program: Command, output: Output): voi
       const etcd = etcdOf(flags);
       const [{ DiscoveryAgent }, { connectDocker }] = await Promise.all([
         import("../../../providers/discovery/agent.js"),
-        import("../../../providers/docker/client.js"),
+        import("../../clients/docker.js"),
       ]);
       const agent = new DiscoveryAgent({ etcd, docker: connectDocker(), project, ttlSeconds: flags.ttl, log: (m) => output.err(m) });
       try {

@@ -11,7 +11,7 @@ import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DiscoveryAgent } from "../../../providers/discovery/agent.js";
-import type { EtcdConnection } from "../../../providers/discovery/etcd.js";
+import type { EtcdConnection } from "../../../src/clients/etcd.js";
 import { requireDocker } from "../helpers.js";
 import { cleanProject, rawEtcd, requireEtcd, startWebContainer, waitFor } from "./fixtures.js";
 
@@ -175,7 +175,7 @@ describe("discovery agent", () => {
   });
 
   it("fails to start with a clear error when etcd does not answer", async () => {
-    const { EtcdConnection } = await import("../../../providers/discovery/etcd.js");
+    const { EtcdConnection } = await import("../../../src/clients/etcd.js");
     const away = new EtcdConnection({ endpoints: ["http://127.0.0.1:9"], tls: null });
     const agent = new DiscoveryAgent({ etcd: away, docker, project, log: () => {} });
     try {

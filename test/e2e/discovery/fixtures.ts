@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { Etcd3 } from "etcd3";
-import { EtcdConnection } from "../../../providers/discovery/etcd.js";
+import { EtcdConnection } from "../../../src/clients/etcd.js";
 import { removeProject } from "../helpers.js";
 
 export const ETCD_ENDPOINT = "http://127.0.0.1:2379";

@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EtcdConnection } from "../../../providers/discovery/etcd.js";
+import { EtcdConnection } from "../../../src/clients/etcd.js";
 import { PrefixMirror, type MirrorSnapshot } from "../../../providers/discovery/prefix-mirror.js";
 import { deletePrefix, rawEtcd, requireEtcd, waitFor } from "./fixtures.js";
 

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCerts, type CertFiles } from "../../../providers/discovery/certs.js";
-import type { EtcdConnection } from "../../../providers/discovery/etcd.js";
+import type { EtcdConnection } from "../../../src/clients/etcd.js";
 import { startDiscoveryServer, type DiscoveryServer } from "../../../providers/discovery/server.js";
 import { deletePrefix, rawEtcd, requireEtcd, sseEvents as events } from "./fixtures.js";
 

@@ -13,7 +13,7 @@ import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DiscoveryAgent } from "../../../providers/discovery/agent.js";
-import type { EtcdConnection } from "../../../providers/discovery/etcd.js";
+import type { EtcdConnection } from "../../../src/clients/etcd.js";
 import { ServiceSync, type SyncUpdate } from "../../../providers/discovery/sync.js";
 import { requireDocker } from "../helpers.js";
 import { cleanProject, freePort, median, rawEtcd, requireEtcd, startWebContainer, waitFor } from "./fixtures.js";

@@ -13,7 +13,7 @@ import type { ApplyContext } from "../../../src/core/provider.js";
 import type { Attributes, DesiredResource } from "../../../src/core/types.js";
 import { isUserError, type UserError } from "../../../src/core/errors.js";
 import type { ContainerAttributes, NetworkAttributes, VolumeAttributes } from "../../../providers/docker/attributes.js";
-import { assertEngine, connectDocker, ignoreStatus } from "../../../providers/docker/client.js";
+import { assertEngine, connectDocker, ignoreStatus } from "../../../src/clients/docker.js";
 import { DockerProvider } from "../../../providers/docker/docker-provider.js";
 
 const project = `t-docker-${randomBytes(4).toString("hex")}`;

@@ -10,7 +10,7 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from "no
 import type { Actions, ResourceChange } from "../../../src/core/plan.js";
 import type { ApplyContext } from "../../../src/core/provider.js";
 import type { Attributes, DesiredResource, RecordedResource } from "../../../src/core/types.js";
-import { canonicalJson } from "../../../src/model/config-hash.js";
+import { canonicalJson } from "../../../src/core/hash.js";
 import type { RoutingProvider } from "../../../providers/routing/routing-provider.js";
 import { NGINX_BINARY } from "../../../providers/routing/settings.js";
 

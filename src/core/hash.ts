@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { AttrValue } from "../core/types.js";
+import type { AttrValue } from "./types.js";
 
 /** JSON with object keys sorted at every level: equal values always give equal text. */
 export function canonicalJson(value: unknown): string {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Etcd3 } from "etcd3";
-import { UserError } from "../../src/core/errors.js";
+import { UserError } from "../core/errors.js";
 
 /** PEM files for a TLS connection to etcd (BERTH_ETCD_CA, BERTH_ETCD_CERT, BERTH_ETCD_KEY). */
 export interface EtcdTls {

@@ -1,5 +1,5 @@
 import Docker from "dockerode";
-import { UserError, type Where } from "../../src/core/errors.js";
+import { UserError, type Where } from "../core/errors.js";
 
 const DEFAULT_SOCKET = "/var/run/docker.sock";
 const PING_TIMEOUT_MS = 5_000;
