@@ -1,4 +1,4 @@
-import type { RecordedResource } from "../src/core/types.js";
+import type { DesiredResource, RecordedResource } from "../src/core/types.js";
 
 /** The state file of DESIGN.md. */
 export interface StateFile {
@@ -7,6 +7,24 @@ export interface StateFile {
   serial: number;
   project: string;
   resources: RecordedResource[];
+  /**
+   * The last applied configurations, oldest first (`berth history`, `berth rollback`). Absent in
+   * states written before it was kept, and in a state nothing was applied to since.
+   */
+  history?: AppliedConfiguration[];
+}
+
+/** One applied configuration: what the template wanted, pinned to the images it ran. */
+export interface AppliedConfiguration {
+  /** The state serial written with it. */
+  serial: number;
+  /** ISO time the apply finished. */
+  appliedAt: string;
+  templateHash: string;
+  /** Set when this apply was `berth rollback` to that serial's configuration. */
+  rollbackOf?: number;
+  /** The desired resources as applied, each container pinned to the image it ran (a kept tag). */
+  resources: DesiredResource[];
 }
 
 /** Who holds a lock: printed to whoever is refused. */

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
 import { hasAction, type ResourceChange } from "../../src/core/plan.js";
-import type { ApplyContext, ImportContext, Provider, RefreshContext } from "../../src/core/provider.js";
+import type { ApplyContext, ImportContext, KeepContext, Provider, RefreshContext } from "../../src/core/provider.js";
 import type { ImportCandidate } from "../../src/core/import.js";
 import type { Attributes, DesiredResource, Observed, RecordedResource } from "../../src/core/types.js";
 import type { ContainerAttributes, NetworkAttributes } from "./attributes.js";
@@ -19,6 +19,7 @@ import { checkExternalResources } from "./external.js";
 import { applyNetwork, observeNetworks } from "./networks.js";
 import { applyVolume, observeVolumes } from "./volumes.js";
 import { adoptObject, findImportable } from "./import.js";
+import { keepImages, releaseKeptImages } from "./keep.js";
 
 export interface DockerProviderOptions {
   docker?: Docker;
@@ -135,6 +136,14 @@ export class DockerProvider implements Provider {
 
   async adopt(candidate: ImportCandidate, record: Attributes): Promise<Attributes> {
     return withEngine(this.docker, () => adoptObject(this.docker, candidate, record), { address: candidate.address });
+  }
+
+  async keepForRollback(ctx: KeepContext): Promise<DesiredResource[]> {
+    return withEngine(this.docker, () => keepImages(this.docker, ctx));
+  }
+
+  async releaseKept(project: string, keptSerials: readonly number[]): Promise<void> {
+    await withEngine(this.docker, () => releaseKeptImages(this.docker, project, keptSerials));
   }
 
   async close(): Promise<void> {

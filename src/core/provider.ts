@@ -78,6 +78,16 @@ export interface ImportContext {
   named: { address: string; ref: string }[];
 }
 
+export interface KeepContext {
+  project: string;
+  /** The state serial the applied configuration is recorded under. */
+  serial: number;
+  /** This provider's desired resources, as applied. */
+  desired: DesiredResource[];
+  /** Everything recorded after the apply. */
+  recorded: readonly RecordedResource[];
+}
+
 export interface ApplyContext {
   project: string;
   /** For log lines the provider wants shown beside the step. */
@@ -135,6 +145,13 @@ export interface Provider {
    * the link variables of services that expose none. An engine provider answers; others leave it out.
    */
   imageExposedPorts?(images: readonly string[]): Promise<Record<string, number[]>>;
+  /**
+   * After a successful apply: this provider's desired resources pinned to what they ran (a
+   * container to the image ID it runs, kept from pruning), recorded for `berth rollback`.
+   */
+  keepForRollback?(ctx: KeepContext): Promise<DesiredResource[]>;
+  /** Lets go of what was kept for configurations the history no longer holds. */
+  releaseKept?(project: string, keptSerials: readonly number[]): Promise<void>;
   /** Release connections so the process can exit. */
   close?(): Promise<void>;
 }

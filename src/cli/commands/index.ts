@@ -6,6 +6,7 @@ import { registerApplyCommands } from "./apply.js";
 import { registerShowCommands } from "./show.js";
 import { registerDiscoveryCommands } from "./discovery.js";
 import { registerImportCommand } from "./import.js";
+import { registerHistoryCommand } from "./history.js";
 
 /** Flags every command that reads a template shares (DESIGN.md's settings table). */
 export function withProjectFlags(cmd: Command): Command {
@@ -27,4 +28,5 @@ export function registerCommands(program: Command, output: Output): void {
   registerShowCommands(program, output);
   registerDiscoveryCommands(program, output);
   registerImportCommand(program, output);
+  registerHistoryCommand(program, output);
 }
