@@ -19,7 +19,7 @@ import { checkExternalResources } from "./external.js";
 import { applyNetwork, observeNetworks } from "./networks.js";
 import { applyVolume, observeVolumes } from "./volumes.js";
 import { adoptObject, findImportable } from "./import.js";
-import { keepImages, releaseKeptImages } from "./keep.js";
+import { KEPT_IMAGE, keepImages, releaseKeptImages, resolvePinned } from "./keep.js";
 
 export interface DockerProviderOptions {
   docker?: Docker;
@@ -81,6 +81,7 @@ export class DockerProvider implements Provider {
     const byRef = await withEngine(this.docker, async () => indexImages(await this.docker.listImages()));
     return desired.map((r) => {
       if (r.type !== "container") return { ...r };
+      if (typeof r.attributes[KEPT_IMAGE] === "string") return { ...r, attributes: resolvePinned(r.attributes, (ref) => lookupImageId(byRef, ref)) };
       const image = String(r.attributes.image);
       return { ...r, attributes: { ...r.attributes, image_id: lookupImageId(byRef, image) } };
     });

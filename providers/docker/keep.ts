@@ -40,12 +40,27 @@ export async function keepImages(docker: Docker, ctx: KeepContext): Promise<Desi
       tagged.set(keep.ref, imageId);
     }
     const { references: _resolvedNow, ...rest } = d;
-    const attributes: Attributes = { ...d.attributes, image: keep.ref, image_id: imageId };
-    // The kept tag exists only here: nothing to pull.
-    if (attributes.pull_policy === "always") attributes.pull_policy = "missing";
-    pinned.push({ ...rest, attributes });
+    pinned.push({ ...rest, attributes: { ...d.attributes, image_id: imageId, [KEPT_IMAGE]: keep.ref } });
   }
   return pinned;
+}
+
+/**
+ * Where a pinned container says which tag keeps its image. Never seen by the planner:
+ * resolvePinned takes it out before planning.
+ */
+export const KEPT_IMAGE = "kept_image";
+
+/**
+ * A pinned container as the plan wants it: under its own image name while that still names the
+ * pinned image (so a service whose image did not change is not replaced), else under the keep-tag,
+ * which runs the same bits. The image ID stays the pinned one either way. Pure.
+ */
+export function resolvePinned(attrs: Attributes, currentId: (ref: string) => string | null): Attributes {
+  const { [KEPT_IMAGE]: kept, ...rest } = attrs;
+  if (currentId(String(rest.image)) === rest.image_id) return rest;
+  // The kept tag exists only here: nothing to pull.
+  return { ...rest, image: kept as string, ...(rest.pull_policy === "always" ? { pull_policy: "missing" } : {}) };
 }
 
 /** Removes the keep-tags of configurations no longer in the history; an image a container still runs stays. */

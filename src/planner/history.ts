@@ -50,18 +50,19 @@ export interface HistoryRow {
   templateHash: string;
   rollbackOf: number | null;
   current: boolean;
-  /** Each service's image as pinned: the kept reference and its ID. */
-  images: { service: string; image: string; imageId: string | null }[];
+  /** Each service's image as applied, the reference that keeps it (if any), and its ID. */
+  images: { service: string; image: string; keptAs: string | null; imageId: string | null }[];
 }
 
 /** `berth history`'s rows, newest first. Pure. */
 export function historyRows(history: readonly AppliedConfiguration[]): HistoryRow[] {
   return history
     .map((h, i) => {
-      const images = new Map<string, { service: string; image: string; imageId: string | null }>();
+      const images = new Map<string, HistoryRow["images"][number]>();
       for (const d of h.resources) {
         if (typeof d.attributes.image !== "string" || d.service === null || images.has(d.service)) continue;
-        images.set(d.service, { service: d.service, image: d.attributes.image, imageId: typeof d.attributes.image_id === "string" ? d.attributes.image_id : null });
+        const text = (key: string) => (typeof d.attributes[key] === "string" ? (d.attributes[key] as string) : null);
+        images.set(d.service, { service: d.service, image: d.attributes.image, keptAs: text("kept_image"), imageId: text("image_id") });
       }
       return {
         serial: h.serial,

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type Docker from "dockerode";
 import { berth, editFile, removeProject, requireDocker, uniqueProject } from "../helpers.js";
 
-const template = (image: string) => `services:\n  web:\n    image: ${image}\n    ports:\n      - "127.0.0.1::8080"\n`;
+// `side` never changes: a rollback must leave it running as it is.
+const template = (image: string) => `services:\n  web:\n    image: ${image}\n    ports:\n      - "127.0.0.1::8080"\n  side:\n    image: berth/web:1\n`;
 
 describe("berth rollback: the previous applied configuration, with the same image IDs, through a plan", () => {
   let docker: Docker;
@@ -14,7 +15,7 @@ describe("berth rollback: the previous applied configuration, with the same imag
   const run = (...args: string[]) => berth([...args, "-p", project, "--state", path.join(dir, "state.json")], { cwd: dir });
   const imageOf = async () => (await docker.getContainer(`${project}_web_1`).inspect()).Image;
   const keptTags = async () =>
-    (await docker.listImages({ filters: { reference: [`berth-keep/${project}`] } })).flatMap((i) => i.RepoTags ?? []).sort();
+    (await docker.listImages({ filters: { reference: [`berth-keep/${project}`] } })).flatMap((i) => i.RepoTags ?? []).filter((t) => t.endsWith("-web")).sort();
 
   beforeAll(async () => {
     docker = await requireDocker();
@@ -47,19 +48,21 @@ describe("berth rollback: the previous applied configuration, with the same imag
 
     const history = await run("history");
     expect(history.code).toBe(0);
-    expect(history.stdout).toMatch(new RegExp(`\\(current\\)\\n {4}web: berth-keep/\\S+-web {2}${v2.slice(7, 19)}\\n`));
+    expect(history.stdout).toMatch(new RegExp(`\\(current\\)\\n {4}side: .*\\n {4}web: berth/web:2 {2}${v2.slice(7, 19)} {2}\\(kept as berth-keep/${project}:\\d+-web\\)\\n`));
     const tags = await keptTags();
     expect(tags).toHaveLength(2);
     // What keeps the first apply's image from being dangling (and pruned) now its tag moved on.
     const keptIds = await Promise.all(tags.map(async (t) => (await docker.getImage(t).inspect()).Id));
     expect(keptIds.sort()).toEqual([v1, v2].sort());
 
+    const side = (await docker.getContainer(`${project}_side_1`).inspect()).Id;
     const rollback = await run("rollback", "--auto-approve");
     expect(rollback.code, rollback.stderr).toBe(0);
     expect(rollback.stdout).toContain("Rolling back to the configuration applied as serial");
     expect(rollback.stdout).toContain("container.web[0] must be replaced");
     expect(rollback.stdout).toContain("Apply complete! Resources: 1 added, 0 changed, 1 destroyed");
     expect(await imageOf()).toBe(v1);
+    expect((await docker.getContainer(`${project}_side_1`).inspect()).Id).toBe(side);
 
     const state = JSON.parse(await readFile(path.join(dir, "state.json"), "utf8"));
     expect(state.history).toHaveLength(3);
