@@ -106,6 +106,8 @@ export interface ContainerAttributes extends ContainerSettings {
   container_id?: string | null;
   /** Computed by apply: "8080/tcp" → host port Docker assigned (or the fixed one). */
   published?: Record<string, number> | null;
+  /** Computed by apply: "8080/tcp" → ["127.0.0.1:32768"], where the port is reached from this machine (none when stopped). */
+  endpoints?: Record<string, string[]> | null;
 }
 
 /** How an image resource comes to be: built from its context, built only when the tag is missing, or never built (--no-build). */

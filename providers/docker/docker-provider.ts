@@ -1,10 +1,11 @@
+import { endpointsOf } from "./endpoints.js";
 import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
 import { hasAction, type ResourceChange } from "../../src/core/plan.js";
-import type { ApplyContext, ImportContext, KeepContext, Provider, RefreshContext } from "../../src/core/provider.js";
+import type { ApplyContext, ImportContext, KeepContext, Provider, RefreshContext, ReplaceInSteps } from "../../src/core/provider.js";
 import type { ImportCandidate } from "../../src/core/import.js";
 import type { Attributes, DesiredResource, Observed, RecordedResource } from "../../src/core/types.js";
-import type { ContainerAttributes, NetworkAttributes } from "./attributes.js";
+import type { ContainerAttributes, NetworkAttributes, PortAttr } from "./attributes.js";
 import { applyImage, digestBuildContexts, observeImages } from "./image-resource.js";
 import { LABEL_CONFIG_HASH, LABEL_INDEX, LABEL_PROJECT, LABEL_SERVICE } from "./attributes.js";
 import { connectDocker, ignoreStatus, withEngine } from "../../src/clients/docker.js";
@@ -114,6 +115,15 @@ export class DockerProvider implements Provider {
     return Object.fromEntries(entries);
   }
 
+  /** Containers recorded before endpoints were: computed from what the record holds, as apply computes them. */
+  upgradeRecorded(resource: RecordedResource): RecordedResource {
+    const a = resource.attributes;
+    if (resource.type !== "container" || a.endpoints !== undefined || a.published === undefined) return resource;
+    const ports = (Array.isArray(a.ports) ? a.ports : []) as unknown as PortAttr[];
+    const published = (a.published ?? {}) as Record<string, number>;
+    return { ...resource, attributes: { ...a, endpoints: endpointsOf(ports, published, a.running !== false) } };
+  }
+
   // ------------------------------------------------------------------ act
 
   async apply(change: ResourceChange, ctx: ApplyContext): Promise<Attributes | null> {
@@ -166,8 +176,42 @@ export class DockerProvider implements Provider {
       await this.deleteContainer(required(before, change), ctx);
       return this.createContainer(required(after, change), change.address, ctx);
     }
-    return this.createBeforeDestroy(required(before, change), required(after, change), change.address, ctx);
+    const created = await this.createReplacement(required(before, change), required(after, change), change.address, ctx);
+    return this.destroyReplaced(required(before, change), required(after, change), created, ctx);
   }
+
+  /**
+   * A routed replica is replaced in two steps (the executor moves the router's upstream over
+   * between them): the new container starts beside the old one under a temporary name and
+   * serves; then the old one stops and the new one takes the canonical name.
+   */
+  readonly replaceInSteps: ReplaceInSteps = {
+    appliesTo: (change) => change.type === "container",
+    create: (change, ctx) =>
+      withEngine(
+        this.docker,
+        async () => {
+          await this.waitForDependencies(change, ctx);
+          return this.createReplacement(required(change.before as ContainerAttributes | null, change), required(change.after as ContainerAttributes | null, change), change.address, ctx);
+        },
+        { address: change.address },
+      ),
+    destroyDeposed: (change, created, ctx) =>
+      withEngine(
+        this.docker,
+        () => this.destroyReplaced(required(change.before as ContainerAttributes | null, change), required(change.after as ContainerAttributes | null, change), created, ctx),
+        { address: change.address },
+      ),
+    abandon: (change, created, ctx) =>
+      withEngine(
+        this.docker,
+        async () => {
+          ctx.log(`removing ${String(created.name)}${TEMPORARY_SUFFIX} again; ${String((change.before as ContainerAttributes | null)?.name)} keeps running`);
+          await removeContainer(this.docker, String(created.container_id));
+        },
+        { address: change.address },
+      ),
+  };
 
   /**
    * healthcheck.start_interval needs engine API 1.44 (Docker 25); an older engine ignores it and
@@ -231,20 +275,12 @@ export class DockerProvider implements Provider {
     } else if (after.running === false && info.State.Running) {
       await ignoreStatus([304], () => container.stop({ t: stopTimeoutOf(after, this.stopTimeoutSeconds) }));
     }
-    return asAttributes({ ...after, container_id: info.Id, published: publishedPorts(info) });
+    const published = publishedPorts(info);
+    return asAttributes({ ...after, container_id: info.Id, published, endpoints: endpointsOf(after.ports, published, info.State.Running) });
   }
 
-  /**
-   * Replace a routed replica without a gap: start the new one beside the old under a
-   * temporary name, wait until it serves, let the router move over, remove the old one,
-   * then give the new one the canonical name.
-   */
-  private async createBeforeDestroy(
-    before: ContainerAttributes,
-    after: ContainerAttributes,
-    address: string,
-    ctx: ApplyContext,
-  ): Promise<Attributes> {
+  /** The new replica beside the old one, under a temporary name, ready to serve. */
+  private async createReplacement(before: ContainerAttributes, after: ContainerAttributes, address: string, ctx: ApplyContext): Promise<Attributes> {
     await ensureImage(this.docker, after.image, { service: after.service, address, pullPolicy: after.pull_policy }, (m) => ctx.log(m));
     await this.noteStartInterval(after, ctx);
     const nextName = `${after.name}${TEMPORARY_SUFFIX}`;
@@ -255,7 +291,6 @@ export class DockerProvider implements Provider {
       stopTimeoutSeconds: this.stopTimeoutSeconds,
       address,
     });
-    const nextAttrs = recorded(after, next);
     try {
       ctx.log(`waiting for ${nextName} to be ready`);
       const readiness = await waitUntilReady(next.container, {
@@ -270,19 +305,23 @@ export class DockerProvider implements Provider {
           address,
         });
       }
-      await ctx.replicaReplaced?.(address, nextAttrs);
     } catch (e) {
       await removeContainer(this.docker, next.containerId);
       throw e;
     }
+    return recorded(after, next);
+  }
+
+  /** The old replica goes; the new one takes the canonical name. */
+  private async destroyReplaced(before: ContainerAttributes, after: ContainerAttributes, created: Attributes, ctx: ApplyContext): Promise<Attributes> {
     ctx.log(`stopping ${before.name}`);
     await stopAndRemove(this.docker, before.container_id ?? before.name, stopTimeoutOf(before, this.stopTimeoutSeconds));
     // An apply killed between its rename and its state write leaves an unrecorded replica of this
-    // project under the name (the recorded one is gone): the router has just moved to `next`, so
-    // it goes too. Only ever the project's own: anything else holding the name stops the rename.
+    // project under the name (the recorded one is gone): what refers to the address has moved to
+    // the new one, so it goes too. Only ever the project's own: anything else holding the name stops the rename.
     if (before.container_id) await this.removeOwnHolder(after.name, after.project, stopTimeoutOf(before, this.stopTimeoutSeconds));
-    await next.container.rename({ name: after.name });
-    return nextAttrs;
+    await this.docker.getContainer(String(created.container_id)).rename({ name: after.name });
+    return created;
   }
 
   private async removeOwnHolder(name: string, project: string, stopTimeoutSeconds: number): Promise<void> {
@@ -385,7 +424,13 @@ function observeContainer(c: Docker.ContainerInfo, oneShots: ReadonlySet<string>
 /** What apply records: the desired attributes plus what the engine assigned. */
 function recorded(after: ContainerAttributes, started: { containerId: string; imageId: string; published: Record<string, number> }): Attributes {
   // image_id is the image the container really runs: a pull during apply fills it in.
-  return asAttributes({ ...after, image_id: started.imageId, container_id: started.containerId, published: started.published });
+  return asAttributes({
+    ...after,
+    image_id: started.imageId,
+    container_id: started.containerId,
+    published: started.published,
+    endpoints: endpointsOf(after.ports, started.published, after.running !== false),
+  });
 }
 
 /** Attribute interfaces hold JSON values only; TypeScript cannot see that through their index signature. */

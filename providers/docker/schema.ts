@@ -58,6 +58,8 @@ export const dockerSchema: ProviderSchema = {
       rollout: { update: "in-place" },
       container_id: { update: "computed", identifier: true },
       published: { update: "computed" },
+      // Ports are assigned again when a stopped container starts: what routes to it follows.
+      endpoints: { update: "computed", recomputedOnUpdate: true, identifier: true },
       config_hash: { update: "replace", digest: true, identifier: true },
       image_id: { update: "replace", resolvedAtPlan: true, identifier: true },
       environment: { update: "replace", sensitive: false },

@@ -84,6 +84,17 @@ export function parseServerRef(value: unknown, address?: string): { container: s
   return { container: m[1], port: checkPort(Number(m[2]), address) };
 }
 
+/** "127.0.0.1:32768": where nginx reaches a backend, written into its configuration as it is. */
+export function checkEndpoint(value: unknown, address?: string): string {
+  const text = typeof value === "string" ? value : "";
+  const colon = text.lastIndexOf(":");
+  if (colon < 0) throw invalid("upstream endpoint", value, "an IPv4 address and port like 127.0.0.1:32768", address);
+  checkIpv4(text.slice(0, colon), address);
+  checkPort(Number(text.slice(colon + 1)), address);
+  if (!/^\d+$/.test(text.slice(colon + 1))) throw invalid("upstream endpoint", value, "an IPv4 address and port like 127.0.0.1:32768", address);
+  return text;
+}
+
 export function checkIpv4(value: unknown, address?: string): string {
   const m = typeof value === "string" ? IPV4.exec(value) : null;
   if (!m || m.slice(1).some((octet) => Number(octet) > 255)) throw invalid("address", value, "an IPv4 address like 127.0.0.1", address);

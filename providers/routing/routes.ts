@@ -3,6 +3,7 @@ import {
   checkContext,
   checkHost,
   checkIpv4,
+  checkEndpoint,
   checkPort,
   checkProject,
   checkProtocol,
@@ -40,38 +41,13 @@ export interface RoutingResource {
 }
 
 /**
- * Maps one upstream server ("container.web[0]:8080") to the address nginx should use, or null
- * when the replica has no published port yet (not created, stopped): it is left out.
+ * Where an upstream's backends come from: in a plan, the servers by address
+ * ("container.web[0]:8080": ports the engine assigns are not known yet); live, the upstream's
+ * endpoints ("127.0.0.1:32768"), the replicas' own values that apply resolved into it.
  */
-export type ServerResolver = (server: { container: Address; port: number; text: string }) => string | null;
-
-/** In a plan: backends are shown by their addresses, ports Docker assigns are not known yet. */
-export const placeholderServers: ServerResolver = (s) => s.text;
-
-/**
- * Live: a replica's container port as Docker published it on the host. Backends are reached on
- * the address the port is published on (127.0.0.1 unless --publish-address); a port published on
- * every address is reached on loopback. Never a container's bridge address.
- */
-export function publishedServers(recorded: readonly RecordedResource[]): ServerResolver {
-  const containers = new Map(recorded.filter((r) => r.type === "container").map((r) => [r.address, r.attributes]));
-  return ({ container, port }) => {
-    const attrs = containers.get(container);
-    if (!attrs || attrs.running === false) return null;
-    const published = attrs.published as Record<string, AttrValue> | null | undefined;
-    const hostPort = published?.[`${port}/tcp`];
-    if (typeof hostPort !== "number" || !Number.isInteger(hostPort) || hostPort < 1 || hostPort > 65535) return null;
-    const binding = (Array.isArray(attrs.ports) ? attrs.ports : []).find(
-      (p) => isRecord(p) && p.container_port === port && (p.protocol ?? "tcp") === "tcp",
-    ) as Record<string, AttrValue> | undefined;
-    return `${reachableAddress(binding?.host_ip)}:${hostPort}`;
-  };
-}
-
-function reachableAddress(hostIp: AttrValue | undefined): string {
-  if (typeof hostIp !== "string" || hostIp === "" || hostIp === "0.0.0.0" || hostIp === "::" || hostIp === "::1") return "127.0.0.1";
-  return checkIpv4(hostIp);
-}
+export type ServerSource = "placeholder" | "live";
+export const placeholderServers: ServerSource = "placeholder";
+export const liveServers: ServerSource = "live";
 
 export function upstreamId(project: string, upstream: string): string {
   return `berth.${checkProject(project)}.${checkUpstreamName(upstream)}`;
@@ -81,14 +57,14 @@ export function upstreamId(project: string, upstream: string): string {
  * The routes of one project, sorted by host and context, each joined with its upstream
  * (found by name) and its backends resolved by `resolve`.
  */
-export function renderRoutes(project: string, resources: readonly RoutingResource[], resolve: ServerResolver): RenderRoute[] {
+export function renderRoutes(project: string, resources: readonly RoutingResource[], resolve: ServerSource): RenderRoute[] {
   const upstreams = new Map<string, RoutingResource>();
   for (const r of resources) if (r.type === "upstream") upstreams.set(String(r.attributes.name), r);
   const routes = resources.filter((r) => r.type === "route").map((r) => renderRoute(project, r, upstreams, resolve));
   return routes.sort((a, b) => compareText(a.host, b.host) || compareText(a.context, b.context) || compareText(a.address, b.address));
 }
 
-function renderRoute(project: string, route: RoutingResource, upstreams: ReadonlyMap<string, RoutingResource>, resolve: ServerResolver): RenderRoute {
+function renderRoute(project: string, route: RoutingResource, upstreams: ReadonlyMap<string, RoutingResource>, resolve: ServerSource): RenderRoute {
   const { address, attributes: a } = route;
   const protocol = checkProtocol(a.protocol, address);
   const upstreamName = checkUpstreamName(a.upstream, address);
@@ -106,15 +82,19 @@ function renderRoute(project: string, route: RoutingResource, upstreams: Readonl
   };
 }
 
-function serversOf(upstream: RoutingResource, resolve: ServerResolver): string[] {
-  const servers = Array.isArray(upstream.attributes.servers) ? upstream.attributes.servers : [];
+function serversOf(upstream: RoutingResource, source: ServerSource): string[] {
+  const texts = source === "placeholder" ? upstream.attributes.servers : upstream.attributes.endpoints;
   const out: string[] = [];
-  for (const text of servers) {
-    const ref = parseServerRef(text, upstream.address);
-    const resolved = resolve({ ...ref, text: text as string });
-    if (resolved !== null && !out.includes(resolved)) out.push(resolved);
+  for (const text of Array.isArray(texts) ? texts : []) {
+    const server = source === "placeholder" ? placeholder(text, upstream.address) : checkEndpoint(text, upstream.address);
+    if (!out.includes(server)) out.push(server);
   }
   return out;
+}
+
+function placeholder(text: AttrValue, address: Address): string {
+  parseServerRef(text, address);
+  return text as string;
 }
 
 /** Recorded resources of this provider, with the changes made so far in this apply laid over them. */

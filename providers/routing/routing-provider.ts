@@ -8,7 +8,7 @@ import { checkClaims } from "./claims.js";
 import { checkProject } from "./names.js";
 import { renderProjectConfig, renderRouteConfig, type RenderSettings } from "./render.js";
 import { Router, type PublishResult, type RouterOptions, type RouterStatus } from "./router.js";
-import { placeholderServers, publishedServers, renderRoutes, routingView, type RenderRoute, type RoutingResource } from "./routes.js";
+import { liveServers, placeholderServers, renderRoutes, routingView, type RenderRoute, type RoutingResource } from "./routes.js";
 import { routingSchema } from "./schema.js";
 import { checkTlsFiles, formatListen, STREAM_MODULE, tlsFromEnv, tlsListenOf, type ListenAddress, type TlsFiles } from "./settings.js";
 import { parseProjectFiles, projectFiles } from "./state-header.js";
@@ -36,8 +36,10 @@ const EDITED = "# the include file was edited outside Berth\n";
 
 /**
  * Routes virtual hosts to replicas through the machine's shared nginx router: `route.<host>`
- * and `upstream.<name>` resources, rendered into the project's include file. Backends are the
- * replicas' container ports as Docker published them on the host.
+ * and `upstream.<name>` resources, rendered into the project's include file. Backends are each
+ * upstream's endpoints: the replicas' own values (where the engine published their ports),
+ * which the executor resolves into the upstream when it applies it. This provider reads no
+ * other provider's records.
  */
 export class RoutingProvider implements Provider {
   readonly name = "routing" as const;
@@ -101,7 +103,7 @@ export class RoutingProvider implements Provider {
 
   /**
    * Renders the project's complete include file from what is recorded (routes, upstreams, the
-   * replicas' published ports) with this change applied, and makes it live (see Router.publish).
+   * upstreams' endpoints) with this change applied, and makes it live (see Router.publish).
    */
   apply(change: ResourceChange, ctx: ApplyContext): Promise<Attributes | null> {
     const type = change.type;
@@ -125,18 +127,6 @@ export class RoutingProvider implements Provider {
     });
   }
 
-  /**
-   * After an apply, and after each create-before-destroy replacement of a replica (before the old
-   * one stops): render again with the replicas' current ports; a reload only if the text changed.
-   */
-  afterApply(recorded: readonly RecordedResource[], ctx: ApplyContext): Promise<void> {
-    return this.serialised(async () => {
-      const hasRoutes = routingView(recorded, this.inFlight).length > 0;
-      if (!hasRoutes && this.router.liveFiles(this.project).http === null) return;
-      await this.publish(recorded, this.inFlight, ctx);
-    });
-  }
-
   /** Renders the project's files for the router's address and makes them live. */
   private async publish(
     recorded: readonly RecordedResource[],
@@ -145,7 +135,7 @@ export class RoutingProvider implements Provider {
   ): Promise<{ result: PublishResult; placeholders: RenderRoute[]; settings: RenderSettings }> {
     forgetRecorded(this.inFlight, recorded);
     const view = routingView(recorded, overlay);
-    const routes = renderRoutes(this.project, view, publishedServers(recorded));
+    const routes = renderRoutes(this.project, view, liveServers);
     const result = await this.router.publish(
       this.project,
       (listen) => projectFiles(this.project, formatListen(listen), view, renderProjectConfig(routes, this.settingsFor(routes, listen))),

@@ -29,5 +29,6 @@ const routing: ResourceSchema = {
 
 export const routingSchema: ProviderSchema = {
   route: routing,
-  upstream: { ...routing, attributes: { name: NAMES, servers: NAMES } },
+  // endpoints: where nginx reaches the servers ("127.0.0.1:32768"), the replicas' own values.
+  upstream: { ...routing, attributes: { name: NAMES, servers: NAMES, endpoints: NAMES } },
 };

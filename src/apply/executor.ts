@@ -2,8 +2,9 @@ import pLimit from "p-limit";
 import { UserError } from "../core/errors.js";
 import type { ApplyEvent, ApplySummary } from "../core/events.js";
 import { hasAction, isNoOp, type Plan, type ResourceChange } from "../core/plan.js";
-import type { ApplyContext, Provider } from "../core/provider.js";
-import type { Address, ProviderName } from "../core/types.js";
+import type { ApplyContext, Provider, ReplaceInSteps } from "../core/provider.js";
+import { referencedAddresses, resolveReference } from "../core/references.js";
+import type { Address, Attributes, ProviderName } from "../core/types.js";
 import { compareAddresses } from "../model/addresses.js";
 import { prerequisites } from "./schedule.js";
 import { StateRecorder } from "./state-recorder.js";
@@ -22,7 +23,10 @@ export interface ExecuteOptions {
 
 /**
  * Walks the plan's graph with bounded parallelism, saving state after every change it
- * completes. It decides nothing: every action comes from the plan.
+ * completes. It decides nothing: every action comes from the plan. Values the plan knew only
+ * after apply are filled in from what the referenced resources recorded, and a
+ * create-before-destroy replacement whose provider does it in steps hands over between them:
+ * the new object is made, the changes referring to it move over, then the old one goes.
  */
 export async function executePlan(opts: ExecuteOptions): Promise<ApplySummary> {
   const { plan, providers, recorder, emit, stopSignal } = opts;
@@ -33,10 +37,11 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplySummary> {
   const done = new Map<Address, Promise<boolean>>();
   const limit = pLimit(Math.max(1, opts.parallelism));
   const rolling = rollingLimits(steps);
+  const referrers = referrersOf(steps);
+  const handOvers: Promise<void>[] = [];
   const summary: ApplySummary = { added: 0, changed: 0, destroyed: 0, failed: 0, skipped: 0, ms: 0, interrupted: false };
   let failed = false;
 
-  /** The context a provider works in; a step's own context can also hand a replaced replica to the router. */
   const ctxFor = (change: ResourceChange | null): ApplyContext => ({
     project: plan.project,
     log: (message) => emit({ kind: "step-log", address: change?.address ?? "provider", message }),
@@ -45,13 +50,36 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplySummary> {
     },
     recordedAttributes: (address) => recorder.attributesOf(address),
     recorded: () => recorder.resources(),
-    replicaReplaced: change
-      ? async (address, next) => {
-          await recorder.record(address, change, next);
-          for (const provider of providers.values()) await provider.afterApply?.(recorder.resources(), ctxFor(null));
-        }
-      : undefined,
   });
+
+  /**
+   * The second half of a replacement in steps. It runs whatever else happens (an error
+   * elsewhere, Ctrl-C): two objects for one address, one of them unrecorded, is the worse end.
+   */
+  const handOver = async (change: ResourceChange, inSteps: ReplaceInSteps, created: Attributes, t0: number): Promise<void> => {
+    const movers = referrers.get(change.address) ?? [];
+    const moved = await Promise.all(movers.map((a) => run(stepAt.get(a)!)));
+    const ctx = ctxFor(change);
+    try {
+      if (moved.every(Boolean)) {
+        const final = await limit(() => inSteps.destroyDeposed(change, created, ctx));
+        await recorder.record(change.address, change, final);
+        count(summary, change);
+        emit({ kind: "step-done", address: change.address, actions: change.actions, ms: opts.now() - t0 });
+      } else {
+        const stuck = movers.filter((_, i) => !moved[i]).join(", ");
+        await inSteps.abandon(change, created, ctx);
+        await recorder.record(change.address, change, change.before);
+        summary.skipped++;
+        emit({ kind: "step-skipped", address: change.address, reason: `${stuck} did not move over to the new one: it is removed again, the old one keeps running` });
+      }
+    } catch (e) {
+      failed = true;
+      summary.failed++;
+      const error = e instanceof UserError ? e : new UserError("E_APPLY", e instanceof Error ? e.message : String(e), { address: change.address });
+      emit({ kind: "step-failed", address: change.address, actions: change.actions, ms: opts.now() - t0, error });
+    }
+  };
 
   const run = (change: ResourceChange): Promise<boolean> => {
     const existing = done.get(change.address);
@@ -77,7 +105,16 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplySummary> {
         try {
           const provider = providers.get(change.provider);
           if (!provider) throw new UserError("E_PROVIDER", `no ${change.provider} provider is configured`, { address: change.address });
-          const result = await provider.apply(change, ctxFor(change));
+          const ready = withKnownValues(change, recorder);
+          const inSteps = isCreateBeforeDestroy(ready) && provider.replaceInSteps?.appliesTo(ready) ? provider.replaceInSteps : null;
+          if (inSteps) {
+            const created = await inSteps.create(ready, ctxFor(change));
+            await recorder.record(change.address, change, created);
+            if (referrers.has(change.address)) emit({ kind: "step-log", address: change.address, message: `ready; the old one stays until ${referrers.get(change.address)!.join(", ")} moved over` });
+            handOvers.push(handOver(ready, inSteps, created, t0));
+            return true;
+          }
+          const result = await provider.apply(ready, ctxFor(change));
           await recorder.record(change.address, change, result);
           count(summary, change);
           emit({ kind: "step-done", address: change.address, actions: change.actions, ms: opts.now() - t0 });
@@ -97,6 +134,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplySummary> {
 
   emit({ kind: "apply-start", total: steps.length });
   await Promise.all([...steps].sort((a, b) => compareAddresses(a.address, b.address)).map(run));
+  // Every hand-over was started by then (each by its own step, before that step finished).
+  await Promise.all(handOvers);
   await recorder.flush();
 
   if (!failed) {
@@ -134,6 +173,32 @@ function rollingLimits(steps: readonly ResourceChange[]): Map<Address, ReturnTyp
     out.set(c.address, byService.get(c.service)!);
   }
   return out;
+}
+
+function isCreateBeforeDestroy(c: ResourceChange): boolean {
+  return c.actions.length === 2 && c.actions[0] === "create";
+}
+
+/** For each address, the steps whose references point to it: they move over in a hand-over. */
+function referrersOf(steps: readonly ResourceChange[]): Map<Address, Address[]> {
+  const out = new Map<Address, Address[]>();
+  for (const c of steps) {
+    if (c.after === null) continue;
+    for (const target of new Set(referencedAddresses(c.references))) out.set(target, [...(out.get(target) ?? []), c.address]);
+  }
+  return out;
+}
+
+/** The change with what the plan knew only after apply filled in from what its references now record. */
+function withKnownValues(change: ResourceChange, recorder: StateRecorder): ResourceChange {
+  if (!change.knownAfterApply?.length || !change.after || !change.references) return change;
+  const after: Attributes = { ...change.after };
+  for (const attribute of change.knownAfterApply) {
+    const ref = change.references[attribute];
+    const value = ref && resolveReference(ref, (a) => recorder.attributesOf(a));
+    if (value !== undefined) after[attribute] = value;
+  }
+  return { ...change, after };
 }
 
 function count(summary: ApplySummary, change: ResourceChange): void {

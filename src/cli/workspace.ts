@@ -47,11 +47,11 @@ export async function openWorkspace(flags: GlobalFlags, output?: Output, env: No
   };
   const desiredModel = buildDesired(template, modelOptions);
   const backend = await openStateBackend(flags.state, { templateDir: template.dir, project });
-  const state = await backend.read();
+  const providers = createProviders(settings, project);
+  const state = upgradeState(await backend.read(), providers);
   if (state && state.project !== project) {
     throw new UserError("E_STATE_PROJECT", `state at ${backend.location} belongs to project '${state.project}', not '${project}'`);
   }
-  const providers = createProviders(settings, project);
   output?.useMasker(workspaceMasker(desiredModel.resources, state?.resources ?? [], providers));
   return {
     template,
@@ -96,6 +96,13 @@ function secretReuse(desired: readonly DesiredResource[], providers: ReadonlyMap
   return secretReuseWarnings(
     desired.map((d) => ({ address: d.address, attributes: d.attributes, schema: providers.get(d.provider)?.schema[d.type] })),
   );
+}
+
+/** The state as the providers record resources now (see Provider.upgradeRecorded); written back by the next apply. */
+export function upgradeState(state: StateFile | null, providers: ReadonlyMap<ProviderName, Provider>): StateFile | null {
+  if (!state) return state;
+  const resources = state.resources.map((r) => providers.get(r.provider)?.upgradeRecorded?.(r) ?? r);
+  return { ...state, resources };
 }
 
 function projectName(flags: GlobalFlags, env: NodeJS.ProcessEnv, template: Template): string {

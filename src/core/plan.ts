@@ -1,3 +1,4 @@
+import type { References } from "./references.js";
 import type { Address, Attributes, DependencyCondition, ObservationGap, ProviderName, ResourceType } from "./types.js";
 import type { Diagnostic } from "./errors.js";
 
@@ -44,6 +45,10 @@ export interface ResourceChange {
   restartedBy?: Address[];
   /** Dependencies of the applied resource that this change stops using: deleted only after it. */
   releases?: Address[];
+  /** Attributes whose values are other resources' (see DesiredResource.references). */
+  references?: References;
+  /** Attributes `after` leaves out because they are known only after apply: the executor fills them in. */
+  knownAfterApply?: string[];
 }
 
 export interface DriftEntry {

@@ -19,6 +19,11 @@ export interface AttributeRule {
    * rewrites it. true for the whole attribute; a list of keys for those entries of a map.
    */
   identifier?: true | readonly string[];
+  /**
+   * A computed value an in-place update may change (ports the engine assigns again when a
+   * container starts): what refers to it is known only after such an update.
+   */
+  recomputedOnUpdate?: boolean;
   /** A digest of other attributes: shown, but never named as a reason beside real ones. */
   digest?: boolean;
   /** Resolved by the provider before planning; null in desired means "not known until apply", not a change. */
@@ -94,15 +99,25 @@ export interface ApplyContext {
   log(message: string): void;
   /** True once the user asked to stop (Ctrl-C): long waits should give up. */
   readonly aborted: boolean;
-  /** Recorded attributes of other resources (e.g. the routing provider needs the replicas' ports). */
+  /** Recorded attributes of a resource this change depends on (a dependency's container ID, to wait for its health). */
   recordedAttributes(address: string): Attributes | undefined;
   /** Everything recorded so far in this apply (state as it will be written). */
   recorded(): readonly RecordedResource[];
-  /**
-   * Create-before-destroy of a routed replica: called once the new replica is ready and
-   * before the old one stops, so the router can move traffic to `next` without a gap.
-   */
-  replicaReplaced?(address: string, next: Attributes): Promise<void>;
+}
+
+/**
+ * Create-before-destroy in two steps, so that what refers to the resource (the router's
+ * upstream) moves to the new one between them: an ordering in the plan's graph, not a callback.
+ */
+export interface ReplaceInSteps {
+  /** Whether this change is done in steps (a routed replica is; an image is not). */
+  appliesTo(change: ResourceChange): boolean;
+  /** Makes the new object beside the old one and waits until it is ready; returns its attributes (recorded at once). */
+  create(change: ResourceChange, ctx: ApplyContext): Promise<Attributes>;
+  /** Once every change referring to it has moved over: removes the old object; returns the new one's final attributes. */
+  destroyDeposed(change: ResourceChange, created: Attributes, ctx: ApplyContext): Promise<Attributes>;
+  /** A change referring to it failed: removes the new object again; the old one stays, as recorded before. */
+  abandon(change: ResourceChange, created: Attributes, ctx: ApplyContext): Promise<void>;
 }
 
 export interface Provider {
@@ -128,9 +143,16 @@ export interface Provider {
    */
   resolveLocal?(desired: DesiredResource[]): Promise<DesiredResource[]>;
   /**
-   * Called once after an apply with everything now recorded, so a provider whose output
-   * depends on other providers' computed values (the router's upstreams on published ports)
-   * can bring it up to date.
+   * A resource recorded by an older Berth, brought up to the attributes this provider records now
+   * (Terraform's state upgrade): pure, from the record alone. What refers to a value the old
+   * record lacks (a container's endpoints) would otherwise see nothing.
+   */
+  upgradeRecorded?(resource: RecordedResource): RecordedResource;
+  /** Create-before-destroy replacements carried out in two steps (see ReplaceInSteps). */
+  readonly replaceInSteps?: ReplaceInSteps;
+  /**
+   * Called once after an apply with everything now recorded. Only the discovery provider's
+   * container entries still use it (they follow the engine, not the plan; see issue 14's agent).
    */
   afterApply?(recorded: readonly RecordedResource[], ctx: ApplyContext): Promise<void>;
   /**

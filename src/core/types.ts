@@ -29,16 +29,20 @@ export interface DesiredResource {
   /** What some of those dependencies must reach first, and whether their changes restart this one. */
   conditions?: Record<Address, DependencyCondition>;
   /**
-   * Attributes whose value is another resource's attribute (a container's image_id is its
-   * built image's). When that resource is created or replaced, the value is known only after
-   * apply: the planner says so and replaces this resource if the attribute forces it.
+   * Attributes whose value is other resources' attributes (a container's image_id is its built
+   * image's; an upstream's endpoints are its replicas'). A list of references makes a list of
+   * their values. Filled from the state when planning; when a referenced resource is created or
+   * replaced (or updated, for a value its provider computes), the value is known only after
+   * apply: the plan says so, and the executor fills it in when the resource it points to is applied.
    */
-  references?: Record<string, AttributeReference>;
+  references?: Record<string, AttributeReference | AttributeReference[]>;
 }
 
 export interface AttributeReference {
   address: Address;
   attribute: string;
+  /** One entry of a map attribute (an endpoints map's "8080/tcp"). */
+  key?: string;
 }
 
 /**

@@ -432,6 +432,13 @@ function routingResources(services: readonly ServiceSpec[]): DesiredResource[] {
       service: owner,
       attributes: { name, servers, sticky, protocol: route.scheme },
       dependsOn: members.flatMap(({ spec }) => replicaAddresses(spec)),
+      // Where nginx reaches each replica is the engine's to say (ports it assigns on start):
+      // the upstream refers to it, and follows it when a replica is replaced or started again.
+      references: {
+        endpoints: members.flatMap(({ spec, route: r }) =>
+          Array.from({ length: spec.aliyun.scale }, (_, i) => ({ address: containerAddress(spec.name, i), attribute: "endpoints", key: `${r.containerPort}/tcp` })),
+        ),
+      },
     });
     out.push({
       address: routeAddress(name),

@@ -27,6 +27,7 @@ import { diffAttributes, ruleFor, sameValue, withComputed } from "./attribute-di
 import { detectDrift, type Drift } from "./drift.js";
 import { nameAndIndex } from "../core/address-parts.js";
 import { PREVENT_DESTROY_LABEL } from "../core/lifecycle.js";
+import { resolveReference } from "../core/references.js";
 import { identifierPaths, normalizePaths, sensitivePaths } from "../core/secrets.js";
 
 export interface PlanInput {
@@ -59,8 +60,8 @@ export interface PlanInput {
  * give byte-identical plans.
  */
 export function plan(input: PlanInput): Plan {
-  const desired = new Map((input.destroy ? [] : input.desired).map((d) => [d.address, d]));
   const recorded = new Map(input.recorded.map((r) => [r.address, r]));
+  const desired = new Map((input.destroy ? [] : input.desired).map((d) => [d.address, withRecordedReferences(d, recorded)]));
   const observed = new Map(input.observation.resources.map((o) => [o.address, o]));
   const observedProviders = new Set(input.observation.observedProviders);
   const forced = new Set(input.replace ?? []);
@@ -210,9 +211,26 @@ function isMap(v: AttrValue | undefined): v is { [key: string]: AttrValue } {
 }
 
 /**
- * An attribute that refers to another resource's (a container's image_id to its image's) is
- * known only after apply when that resource is created or replaced: it leaves `after`, and a
- * resource kept so far is replaced when its schema says the attribute forces it.
+ * A referenced value the model leaves out is what the state holds for the resources it points
+ * to (an upstream's endpoints are its replicas' recorded endpoints): compared like any other.
+ */
+function withRecordedReferences(d: DesiredResource, recorded: ReadonlyMap<Address, RecordedResource>): DesiredResource {
+  if (!d.references) return d;
+  const attributes = { ...d.attributes };
+  for (const [attribute, ref] of Object.entries(d.references)) {
+    if (attribute in attributes) continue;
+    const value = resolveReference(ref, (a) => recorded.get(a)?.attributes);
+    if (value !== undefined) attributes[attribute] = value;
+  }
+  return { ...d, attributes };
+}
+
+/**
+ * An attribute that refers to other resources' (a container's image_id to its image's, an
+ * upstream's endpoints to its replicas') is known only after apply when one of them is created
+ * or replaced, or updated when its schema says an update computes the value again (ports
+ * assigned again on a start): it leaves `after` and is listed in knownAfterApply; a resource kept so far is updated,
+ * or replaced when its schema says the attribute forces it.
  * Referenced resources are settled first, so a chain of references carries through.
  */
 function resolveReferences(
@@ -230,8 +248,13 @@ function resolveReferences(
     const references = desired.get(address)?.references;
     let c = changes[i];
     for (const [attribute, ref] of Object.entries(references ?? {})) {
-      const target = settle(ref.address);
-      if (!target || !hasAction(target, "create") || (c.actions.length === 1 && c.actions[0] === "delete")) continue;
+      const unknown = (Array.isArray(ref) ? ref : [ref]).some((r) => {
+        const target = settle(r.address);
+        if (!target) return false;
+        if (hasAction(target, "create")) return true;
+        return target.actions[0] === "update" && ruleFor(schemaOf(target.provider, target.type), r.attribute).recomputedOnUpdate === true;
+      });
+      if (!unknown || (c.actions.length === 1 && c.actions[0] === "delete")) continue;
       const schema = schemaOf(c.provider, c.type);
       if (c.actions.length === 1 && c.actions[0] === "create") {
         c = { ...c, after: without(c.after, attribute) };
@@ -245,6 +268,7 @@ function resolveReferences(
       } else {
         c = { ...c, actions: c.actions[0] === "no-op" ? ["update"] : c.actions, after: without(c.after, attribute), reason: c.reason ?? "attributes-changed" };
       }
+      c = { ...c, knownAfterApply: [...(c.knownAfterApply ?? []), attribute] };
     }
     changes[i] = c;
     return c;
@@ -347,6 +371,7 @@ function change(
     reason,
     dependsOn: [...d.dependsOn],
     ...(d.conditions ? { conditions: d.conditions } : {}),
+    ...(d.references ? { references: d.references } : {}),
   };
 }
 

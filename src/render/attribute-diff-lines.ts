@@ -13,6 +13,8 @@ export interface DiffContext {
   replacePaths: string[][];
   /** Top-level attributes missing from `after` are computed by apply, not removed. */
   knownAfterApply: boolean;
+  /** Top-level attributes the plan says are known only after apply (an upstream's endpoints). */
+  unknown: ReadonlySet<string>;
 }
 
 export interface MapOptions {
@@ -31,7 +33,8 @@ export function diffMap(
   ctx: DiffContext,
   opts: MapOptions,
 ): PlanLine[] {
-  const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].sort();
+  const unknown = path.length === 0 ? [...ctx.unknown] : [];
+  const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {}), ...unknown])].sort();
   const visible: string[] = [];
   let hidden = 0;
   for (const key of keys) {
@@ -45,7 +48,9 @@ export function diffMap(
   for (const key of visible) {
     const entry: Entry = { label: label(key).padEnd(width), path: [...path, key], indent, trail: "" };
     const [b, a] = [before?.[key], after?.[key]];
-    if (path.length === 0 && ctx.knownAfterApply && b !== undefined && a === undefined) {
+    if (path.length === 0 && ctx.unknown.has(key) && b === undefined && a === undefined) {
+      lines.push(line("+", entry, `(known after apply)${forcesNote(entry.path, true, ctx)}`, ctx));
+    } else if (path.length === 0 && (ctx.knownAfterApply || ctx.unknown.has(key)) && b !== undefined && a === undefined) {
       lines.push(line("~", entry, `${isMap(b) || Array.isArray(b) ? "{...}" : scalar(b)} -> (known after apply)${forcesNote(entry.path, true, ctx)}`, ctx));
     } else if (path.length === 0 && isTextOrAbsent(b) && isTextOrAbsent(a) && [b, a].some((v) => v?.includes("\n"))) {
       // Text of several lines (a rendered configuration) reads as a unified diff, whatever resource holds it.

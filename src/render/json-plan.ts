@@ -45,6 +45,8 @@ function changeJson(c: ResourceChange): Json {
       actions: [...c.actions],
       before: c.before,
       after: c.after,
+      // Terraform's shape: true for each attribute known only after apply.
+      after_unknown: Object.fromEntries((c.knownAfterApply ?? []).map((k) => [k, true])),
       replace_paths: c.replacePaths.map((p) => [...p]),
       before_sensitive: sensitivity(c.before),
       after_sensitive: sensitivity(c.after),

@@ -67,7 +67,7 @@ export function renderResourceLines(change: ResourceChange, opts: TextOptions): 
   const pal = palette(opts.color);
   return [
     { kind: "context", text: `  ${pal.bold(headline(change))}` },
-    ...resourceBlock(change.type, change.address, change.actions, change.before, change.after, change.replacePaths, pal),
+    ...resourceBlock(change.type, change.address, change.actions, change.before, change.after, change.replacePaths, pal, change.knownAfterApply),
   ];
 }
 
@@ -79,6 +79,7 @@ export function resourceBlock(
   after: Attributes | null,
   replacePaths: string[][],
   pal: Palette,
+  knownAfterApply: readonly string[] = [],
 ): PlanLine[] {
   const sym = actionSymbol(actions);
   const name = address.startsWith(`${type}.`) ? address.slice(type.length + 1) : address;
@@ -87,6 +88,7 @@ export function resourceBlock(
     replacePaths,
     // A replacement's after leaves out what the provider fills in (IDs, assigned ports).
     knownAfterApply: actions.length === 2,
+    unknown: new Set(knownAfterApply),
   };
   return [
     { kind: actionKind(actions), text: `${colorSym(sym.padStart(3), pal)} resource "${type}" "${name}" {` },

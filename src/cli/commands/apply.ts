@@ -16,7 +16,7 @@ import { rollbackDesired, rollbackTarget } from "../../planner/history.js";
 import type { DesiredResource } from "../../core/types.js";
 import type { Output } from "../output.js";
 import { readPlanFile, unmaskPlan } from "../plan-file.js";
-import { observe, type Workspace, openWorkspace } from "../workspace.js";
+import { observe, type Workspace, openWorkspace, upgradeState } from "../workspace.js";
 import { withProjectFlags } from "./index.js";
 import type { GlobalFlags } from "../settings.js";
 import { printWarnings } from "./plan.js";
@@ -76,7 +76,7 @@ async function run(flags: ApplyFlags, output: Output, verb: "Apply" | "Destroy",
     printWarnings(ws.warnings, output);
     lock = await ws.backend.lock(`berth ${verb.toLowerCase()}`);
     // Read again under the lock: another apply may have finished since the workspace opened.
-    ws.state = await ws.backend.read();
+    ws.state = upgradeState(await ws.backend.read(), ws.providers);
     if (flags.refreshOnly) {
       if (planfile) throw new UserError("E_REFRESH_ONLY", "--refresh-only records what runs now: it does not take a saved plan");
       return await applyRefreshOnly(ws, flags, output);

@@ -11,7 +11,7 @@ import { ExitCode } from "../exit.js";
 import { schemasOf } from "../make-plan.js";
 import type { Output } from "../output.js";
 import type { GlobalFlags } from "../settings.js";
-import { observe, openWorkspace, type Workspace } from "../workspace.js";
+import { observe, openWorkspace, upgradeState, type Workspace } from "../workspace.js";
 import { withProjectFlags } from "./index.js";
 import { printWarnings } from "./plan.js";
 
@@ -41,7 +41,7 @@ export function registerImportCommand(program: Command, output: Output): void {
       const lock = await ws.backend.lock("berth import");
       try {
         printWarnings(ws.warnings, output);
-        ws.state = await ws.backend.read();
+        ws.state = upgradeState(await ws.backend.read(), ws.providers);
         const named = address && object ? [{ address, ref: object }] : [];
         const { plan, candidates } = await importPlanOf(ws, named);
         output.out(renderImportText(maskImportPlan(plan), { color: output.color }));

@@ -85,7 +85,7 @@ interface FakeContext extends ApplyContext {
   logs: string[];
 }
 
-function applyContext(replicaReplaced?: ApplyContext["replicaReplaced"]): FakeContext {
+function applyContext(): FakeContext {
   const logs: string[] = [];
   return {
     project,
@@ -94,7 +94,6 @@ function applyContext(replicaReplaced?: ApplyContext["replicaReplaced"]): FakeCo
     aborted: false,
     recordedAttributes: () => undefined,
     recorded: () => [],
-    replicaReplaced,
   };
 }
 
@@ -360,22 +359,24 @@ describe("DockerProvider against the real engine", () => {
       }
     })();
 
-    let atSwitch: { next: Attributes; nextAnswer: string; oldAnswer: string; names: string[] } | undefined;
-    const ctx = applyContext(async (address, next) => {
-      expect(address).toBe("container.web[0]");
-      polling = false;
-      await poller;
-      const nextPort = (next.published as Record<string, number>)["8080/tcp"];
-      atSwitch = {
-        next,
-        nextAnswer: (await httpGet(nextPort)).body,
-        oldAnswer: (await httpGet(oldPort)).body,
-        names: (await projectContainers()).map((c) => c.Names[0]).sort(),
-      };
-    });
-    const replaced = await timed("create-before-destroy", () => provider.apply(change("container.web[0]", ["create", "delete"], before, after), ctx));
+    // The executor's two steps: the new replica beside the old one, then (once the upstream
+    // referring to it moved over) the old one goes.
+    const ctx = applyContext();
+    const replacement = change("container.web[0]", ["create", "delete"], before, after);
+    expect(provider.replaceInSteps.appliesTo(replacement)).toBe(true);
+    const next = await timed("create-before-destroy: create", () => provider.replaceInSteps.create(replacement, ctx));
+    polling = false;
+    await poller;
+    const nextPort = (next.published as Record<string, number>)["8080/tcp"];
+    const atSwitch = {
+      next,
+      nextAnswer: (await httpGet(nextPort)).body,
+      oldAnswer: (await httpGet(oldPort)).body,
+      names: (await projectContainers()).map((c) => c.Names[0]).sort(),
+    };
+    expect(next.endpoints).toEqual({ "8080/tcp": [`127.0.0.1:${nextPort}`] });
+    const replaced = await timed("create-before-destroy: destroy the old", () => provider.replaceInSteps.destroyDeposed(replacement, next, ctx));
 
-    expect(atSwitch, "replicaReplaced was called").toBeDefined();
     expect(answers.length).toBeGreaterThan(0);
     expect(answers.filter((a) => !a.startsWith("200 "))).toEqual([]);
     expect(atSwitch!.nextAnswer).toContain("version=2");

@@ -1,7 +1,8 @@
 /**
  * Helpers for the router's end-to-end tests: tiny node servers stand in for replicas' published
  * ports on 127.0.0.1, and a small executor stand-in applies routing resources the way
- * src/apply/executor.ts does (apply each change, record what it returns, afterApply at the end).
+ * the planner and src/apply/executor.ts do (an upstream's endpoints resolved from the replicas'
+ * records, apply each change, record what it returns).
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -11,6 +12,7 @@ import type { Actions, ResourceChange } from "../../../src/core/plan.js";
 import type { ApplyContext } from "../../../src/core/provider.js";
 import type { Attributes, DesiredResource, RecordedResource } from "../../../src/core/types.js";
 import { canonicalJson } from "../../../src/core/hash.js";
+import { resolveReference } from "../../../src/core/references.js";
 import type { RoutingProvider } from "../../../providers/routing/routing-provider.js";
 import { NGINX_BINARY } from "../../../providers/routing/settings.js";
 
@@ -109,6 +111,12 @@ export function routing(
       service: "web",
       attributes: { name, servers, sticky: opts.sticky ?? false, protocol },
       dependsOn: [],
+      references: {
+        endpoints: servers.map((s) => {
+          const [, address, port] = /^(.*):(\d+)$/.exec(s)!;
+          return { address, attribute: "endpoints", key: `${port}/tcp` };
+        }),
+      },
     },
     {
       address: `route.${name}`,
@@ -142,6 +150,7 @@ export function container(service: string, index: number, hostPort: number, cont
       index,
       ports: [{ container_port: containerPort, protocol: "tcp", host_ip: "127.0.0.1", host_port: null }],
       published: { [`${containerPort}/tcp`]: hostPort },
+      endpoints: { [`${containerPort}/tcp`]: [`127.0.0.1:${hostPort}`] },
       running: true,
     },
   };
@@ -153,6 +162,7 @@ const COMPUTED = new Set(["serving"]);
 export class ProjectRun {
   readonly recorded: RecordedResource[] = [];
   readonly logs: string[] = [];
+  private desired: DesiredResource[] = [];
 
   constructor(
     readonly project: string,
@@ -174,13 +184,27 @@ export class ProjectRun {
     this.record(resource.address, resource);
   }
 
-  /** Plans (resolveDesired, then compare with the record) and applies like the executor; returns the addresses changed. */
-  async apply(desired: DesiredResource[]): Promise<string[]> {
-    const resolved = await this.provider.resolveDesired(desired);
+  /**
+   * Plans (references resolved from the records, resolveDesired, then compare with the record)
+   * and applies like the executor; returns the addresses changed. `force`: addresses a drift
+   * makes the planner change although their attributes match (a deleted include file, a stopped router).
+   */
+  async apply(desired: DesiredResource[], opts: { force?: string[] } = {}): Promise<string[]> {
+    this.desired = desired;
+    const attributesOf = (address: string) => this.recorded.find((r) => r.address === address)?.attributes;
+    const referenced = desired.map((d): DesiredResource => {
+      const attributes: Attributes = { ...d.attributes };
+      for (const [k, ref] of Object.entries(d.references ?? {})) {
+        const value = resolveReference(ref, attributesOf);
+        if (value !== undefined) attributes[k] = value;
+      }
+      return { ...d, attributes };
+    });
+    const resolved = await this.provider.resolveDesired(referenced);
     const changes: ResourceChange[] = [];
     for (const d of [...resolved].sort(byCreateOrder)) {
       const before = this.recorded.find((r) => r.address === d.address)?.attributes ?? null;
-      if (before && same(before, d.attributes)) continue;
+      if (before && same(before, d.attributes) && !opts.force?.includes(d.address)) continue;
       changes.push(changeOf(d.address, d.type as "route" | "upstream", before ? ["update"] : ["create"], before, d.attributes));
     }
     const gone = this.recorded.filter((r) => r.provider === "routing" && !resolved.some((d) => d.address === r.address));
@@ -191,12 +215,12 @@ export class ProjectRun {
       const result = await this.provider.apply(change, this.ctx());
       this.record(change.address, result && { address: change.address, type: change.type, provider: "routing", attributes: result });
     }
-    await this.afterApply();
     return changes.map((c) => c.address);
   }
 
-  afterApply(): Promise<void> {
-    return this.provider.afterApply(this.recorded, this.ctx());
+  /** The last template again: what the next apply plans once the replicas' records changed. */
+  reapply(opts: { force?: string[] } = {}): Promise<string[]> {
+    return this.apply(this.desired, opts);
   }
 
   private record(address: string, resource: RecordedResource | null): void {

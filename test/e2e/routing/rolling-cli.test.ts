@@ -65,6 +65,9 @@ describe("zero-downtime rolling update through the router (real dockerd and ngin
     const plan = await run("plan");
     expect(plan.stdout).toContain("+/- resource");
     expect(plan.stdout).toContain("create replacement and then destroy");
+    // The hand-over is in the plan: the upstream moves to the new replicas' endpoints, known after apply.
+    expect(plan.stdout).toMatch(/~ update in place \(1\): upstream\./);
+    expect(plan.stdout).toMatch(/endpoints = \[\.\.\.\] -> \(known after apply\)|endpoints = \{\.\.\.\} -> \(known after apply\)/);
 
     const load = loadThroughRouter(host);
     await new Promise((r) => setTimeout(r, 500));
@@ -73,7 +76,13 @@ describe("zero-downtime rolling update through the router (real dockerd and ngin
     const result = await load.stop();
 
     expect(apply.code).toBe(0);
-    expect(apply.stdout).toContain("3 added, 0 changed, 3 destroyed");
+    expect(apply.stdout).toContain("3 added, 1 changed, 3 destroyed");
+    // Each old replica stops only after the upstream moved over to the new ones.
+    const lines = apply.stdout.split("\n");
+    const moved = lines.findIndex((l) => /^upstream\..*(Modifications complete|complete after)/.test(l));
+    const firstStop = lines.findIndex((l) => /stopping \S+_web_\d$/.test(l));
+    expect(moved, apply.stdout).toBeGreaterThan(-1);
+    expect(firstStop, apply.stdout).toBeGreaterThan(moved);
     expect(result.errors).toEqual([]);
     expect(result.ok).toBeGreaterThan(20);
     expect(result.versions).toEqual(new Set(["1", "2"]));

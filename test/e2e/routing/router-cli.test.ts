@@ -152,7 +152,7 @@ describe("the router through the CLI (real dockerd and nginx)", () => {
     expect(text).toMatch(/^ {10}\+ {4}server container\.tomcat-default\[3\]:8080;$/m);
     expect(text).toMatch(/^ {10}\+ {4}server container\.tomcat-default\[4\]:8080;$/m);
     expect(text).toContain(`~ resource "upstream" "${host}" {`);
-    expect(text).toMatch(/~ servers = \[\n(?: +"container\.tomcat-default\[\d\]:8080",\n){3} +\+ "container\.tomcat-default\[3\]:8080",\n +\+ "container\.tomcat-default\[4\]:8080",\n +\]/);
+    expect(text).toMatch(/~ servers +\= \[\n(?: +"container\.tomcat-default\[\d\]:8080",\n){3} +\+ "container\.tomcat-default\[3\]:8080",\n +\+ "container\.tomcat-default\[4\]:8080",\n +\]/);
     expect(text).toContain("Plan: 2 to add, 2 to change, 0 to destroy.");
 
     const apply = await applyOk(example);

@@ -104,14 +104,13 @@ describe("the router", () => {
   it("nothing rendered changed: no reload (same master, same reload count)", async () => {
     const before = await routerStatus({ dir });
     expect(await web.apply(routing(HOST, ["container.web[0]:8080", "container.web[1]:8080"]))).toEqual([]);
-    await web.afterApply();
     const after = await routerStatus({ dir });
     expect(after.pid).toBe(before.pid);
     expect(after.reloads).toBe(before.reloads);
     expect(after.generation).toBe(before.generation);
   });
 
-  it("a replaced replica: afterApply moves traffic to its new port before the old one stops, with no failed request", async () => {
+  it("a replaced replica: the upstream's update moves traffic to its new endpoint before the old one stops, with no failed request", async () => {
     const answers: { startedAt: number; backend: string }[] = [];
     let stop = false;
     const load = (async () => {
@@ -123,18 +122,19 @@ describe("the router", () => {
     })();
     await new Promise((r) => setTimeout(r, 100));
     const before = await routerStatus({ dir });
-    // What the executor does on ctx.replicaReplaced: record the new replica (gamma replaces beta), then afterApply.
+    // What the executor does in a hand-over: record the new replica (gamma replaces beta), then
+    // apply the upstream that refers to it (its endpoints known only now), then stop the old one.
     web.setContainer(container("web", 1, backends.gamma.port));
     const t0 = performance.now();
-    await web.afterApply();
+    expect(await web.reapply()).toEqual([`upstream.${HOST}`]);
     const confirmed = performance.now();
-    figures.replicaReplacedAfterApply = Math.round(confirmed - t0);
+    figures.upstreamHandOver = Math.round(confirmed - t0);
     await new Promise((r) => setTimeout(r, 150));
     stop = true;
     await load;
     expect(answers.filter((a) => !["alpha", "beta", "gamma"].includes(a.backend))).toEqual([]);
     expect(answers.length).toBeGreaterThan(10);
-    // Once afterApply returns the old replica may stop: no request started after that reaches it.
+    // Once the upstream's update returns the old replica may stop: no request started after that reaches it.
     const afterConfirm = answers.filter((a) => a.startedAt > confirmed);
     expect(afterConfirm.length).toBeGreaterThan(0);
     expect(afterConfirm.filter((a) => a.backend === "beta")).toEqual([]);
@@ -311,7 +311,7 @@ describe("the router", () => {
     const file = path.join(dir, "current", "projects", "shop.conf");
     rmSync(file);
     expect(await web.provider.refresh({ project: "shop", recorded: web.recorded, desired: [] })).toEqual([]);
-    await web.afterApply();
+    await web.reapply({ force: [`route.${HOST}`] });
     expect(existsSync(file)).toBe(true);
     expect(await answering(HOST)).toEqual(new Set(["alpha", "gamma"]));
   });
@@ -321,7 +321,7 @@ describe("the router", () => {
     const observed = await web.provider.refresh({ project: "shop", recorded: web.recorded, desired: [] });
     expect(observed.find((o) => o.address === `route.${HOST}`)!.attributes.serving).toBe(false);
     const t0 = performance.now();
-    await web.afterApply();
+    await web.reapply({ force: [`route.${HOST}`] });
     figures.restartUnchanged = Math.round(performance.now() - t0);
     expect((await routerStatus({ dir })).running).toBe(true);
     expect(await answering(HOST)).toEqual(new Set(["alpha", "gamma"]));

@@ -112,3 +112,87 @@ describe("executor", () => {
     expect((await backend.read())?.resources.map((r) => r.address)).toEqual(["network.default"]);
   });
 });
+
+describe("executor: create-before-destroy hand-over", () => {
+  const ref = { address: "container.web[0]", attribute: "endpoints", key: "8080/tcp" };
+  const base = { name: "x", index: null, service: "web", replacePaths: [] as string[][], sensitivePaths: [] as string[][], identifierPaths: [] as string[][], reason: null };
+  const replica: ResourceChange = {
+    ...base,
+    address: "container.web[0]",
+    type: "container",
+    provider: "docker",
+    index: 0,
+    actions: ["create", "delete"],
+    before: { name: "p_web_1", endpoints: { "8080/tcp": ["127.0.0.1:1001"] } },
+    after: { name: "p_web_1" },
+    dependsOn: [],
+  };
+  const upstream: ResourceChange = {
+    ...base,
+    address: "upstream.web.localhost",
+    type: "upstream",
+    provider: "routing",
+    actions: ["update"],
+    before: { endpoints: ["127.0.0.1:1001"] },
+    after: {},
+    dependsOn: ["container.web[0]"],
+    references: { endpoints: [ref] },
+    knownAfterApply: ["endpoints"],
+  };
+
+  function providers(failUpstream: boolean) {
+    const calls: string[] = [];
+    const docker: Provider = {
+      name: "docker",
+      schema: {},
+      refresh: async () => [],
+      apply: async () => {
+        throw new Error("a replacement in steps never goes through apply");
+      },
+      replaceInSteps: {
+        appliesTo: () => true,
+        create: async (c) => (calls.push(`create ${c.address}`), { ...c.after, endpoints: { "8080/tcp": ["127.0.0.1:2002"] } }),
+        destroyDeposed: async (c, created) => (calls.push(`destroy old ${c.address}`), created),
+        abandon: async (c) => void calls.push(`abandon ${c.address}`),
+      },
+    };
+    const routing: Provider = {
+      name: "routing",
+      schema: {},
+      refresh: async () => [],
+      apply: async (c) => {
+        calls.push(`update ${c.address} ${JSON.stringify(c.after?.endpoints)}`);
+        if (failUpstream) throw new UserError("E_TEST", "router down", { address: c.address });
+        return c.after;
+      },
+    };
+    return { calls, map: new Map<string, Provider>([["docker", docker], ["routing", routing]]) };
+  }
+
+  async function runWith(map: Map<string, Provider>) {
+    const dir = await mkdtemp(path.join(tmpdir(), "berth-exec-"));
+    const backend = new LocalStateBackend(path.join(dir, "state.json"));
+    const events: ApplyEvent[] = [];
+    let t = 0;
+    const plan = { ...planOf({ desired: [], recorded: [] }), changes: [replica, upstream] };
+    const summary = await executePlan({ plan, providers: map, recorder: new StateRecorder(backend, "p", null), parallelism: 4, emit: (e) => events.push(e), stopSignal: { stopped: false }, now: () => (t += 1) });
+    return { summary, events, state: await backend.read() };
+  }
+
+  it("makes the new replica, moves the upstream to its endpoint, then removes the old one", async () => {
+    const { calls, map } = providers(false);
+    const { summary, state } = await runWith(map);
+    expect(calls).toEqual(["create container.web[0]", 'update upstream.web.localhost ["127.0.0.1:2002"]', "destroy old container.web[0]"]);
+    expect(summary).toMatchObject({ added: 1, changed: 1, destroyed: 1, failed: 0 });
+    expect(state?.resources.find((r) => r.address === "upstream.web.localhost")?.attributes.endpoints).toEqual(["127.0.0.1:2002"]);
+  });
+
+  it("when the upstream cannot move over, the new replica is removed again and the old one stays recorded", async () => {
+    const { calls, map } = providers(true);
+    const { summary, events, state } = await runWith(map);
+    expect(calls).toEqual(["create container.web[0]", 'update upstream.web.localhost ["127.0.0.1:2002"]', "abandon container.web[0]"]);
+    expect(summary).toMatchObject({ failed: 1, skipped: 1 });
+    expect(events.find((e) => e.kind === "step-skipped")).toMatchObject({ address: "container.web[0]" });
+    expect(state?.resources.find((r) => r.address === "container.web[0]")?.attributes).toEqual(replica.before);
+  });
+});

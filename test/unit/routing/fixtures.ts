@@ -4,6 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { DesiredResource, RecordedResource } from "../../../src/core/types.js";
 import { buildDesired } from "../../../src/model/desired.js";
+import { resolveReference } from "../../../src/core/references.js";
+import type { PortAttr } from "../../../providers/docker/attributes.js";
+import { endpointsOf } from "../../../providers/docker/endpoints.js";
 import { renderMainConfig, type RenderSettings } from "../../../providers/routing/render.js";
 import type { RoutingResource } from "../../../providers/routing/routes.js";
 import { NGINX_BINARY, STREAM_MODULE } from "../../../providers/routing/settings.js";
@@ -36,8 +39,24 @@ export function recordedContainers(desired: readonly DesiredResource[], firstPor
       const ports = d.attributes.ports as { container_port: number; protocol: string }[];
       const published = Object.fromEntries(ports.map((p) => [`${p.container_port}/${p.protocol}`, next++]));
       // A copy per replica: the model may share one ports list between replicas, a test changes one.
-      return { address: d.address, type: d.type, provider: d.provider, attributes: structuredClone({ ...d.attributes, published }) };
+      return withEndpoints({ address: d.address, type: d.type, provider: d.provider, attributes: structuredClone({ ...d.attributes, published }) });
     });
+}
+
+/** The endpoints the docker provider records for a container as its attributes now say (after a test changed them). */
+export function withEndpoints(c: RecordedResource): RecordedResource {
+  const a = c.attributes;
+  const endpoints = endpointsOf((a.ports ?? []) as unknown as PortAttr[], (a.published ?? {}) as Record<string, number>, a.running !== false);
+  return { ...c, attributes: { ...a, endpoints } };
+}
+
+/** The routing resources as they go live: each upstream's endpoints resolved from the replicas' records, as apply does. */
+export function liveRoutingOf(desired: readonly DesiredResource[], containers: readonly RecordedResource[]): RoutingResource[] {
+  const byAddress = new Map(containers.map((c) => [c.address, c.attributes]));
+  return routingOf(desired).map((r) => {
+    const ref = desired.find((d) => d.address === r.address)?.references?.endpoints;
+    return ref ? { ...r, attributes: { ...r.attributes, endpoints: resolveReference(ref, (a) => byAddress.get(a)) ?? [] } } : r;
+  });
 }
 
 /**

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { UserError } from "../../../src/core/errors.js";
 import type { Attributes } from "../../../src/core/types.js";
 import { renderProjectConfig } from "../../../providers/routing/render.js";
-import { placeholderServers, publishedServers, renderRoutes, type RoutingResource } from "../../../providers/routing/routes.js";
+import { liveServers, placeholderServers, renderRoutes, type RoutingResource } from "../../../providers/routing/routes.js";
 import { checkTlsFiles, parseListen } from "../../../providers/routing/settings.js";
 import { SETTINGS } from "./fixtures.js";
 
@@ -83,27 +83,13 @@ describe("names rendered into the router configuration are checked again", () =>
     expect(rejection(() => render(resources({}), "../etc")).code).toBe("E_ROUTE_INVALID");
   });
 
-  it("a recorded host address that is not an IPv4 address", () => {
-    const containers = [
-      {
-        address: "container.web[0]",
-        type: "container" as const,
-        provider: "docker" as const,
-        attributes: {
-          ports: [{ container_port: 8080, protocol: "tcp", host_ip: "127.0.0.1;evil", host_port: null }],
-          published: { "8080/tcp": 32768 },
-        },
-      },
-    ];
-    expect(rejection(() => renderRoutes("demo", resources({}), publishedServers(containers))).code).toBe("E_ROUTE_INVALID");
-  });
-
-  it("a recorded published port that is not a port is a backend that is not ready", () => {
-    const containers = [
-      { address: "container.web[0]", type: "container" as const, provider: "docker" as const, attributes: { published: { "8080/tcp": "1; evil" } } },
-    ];
-    const [route] = renderRoutes("demo", resources({}), publishedServers(containers));
-    expect(route.servers).toEqual([]);
+  it.each([
+    ["a host address that is not an IPv4 address", "127.0.0.1;evil:32768"],
+    ["a port that is not a port", "127.0.0.1:1; evil"],
+    ["a port out of range", "127.0.0.1:70000"],
+    ["no port", "127.0.0.1"],
+  ])("a recorded endpoint with %s", (_what, endpoint) => {
+    expect(rejection(() => renderRoutes("demo", resources({}, { endpoints: [endpoint] }), liveServers)).code).toBe("E_ROUTE_INVALID");
   });
 
   it.each(["/etc/tls/cert.pem; evil", "/etc/tls/my cert.pem", "relative/cert.pem", '/etc/"cert".pem', "/etc/../cert.pem", "/etc/$cert"])(

@@ -7,11 +7,11 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { renderProjectConfig, renderRouteConfig, renderMainConfig } from "../../../providers/routing/render.js";
-import { placeholderServers, publishedServers, renderRoutes } from "../../../providers/routing/routes.js";
+import { liveServers, placeholderServers, renderRoutes } from "../../../providers/routing/routes.js";
 import { STREAM_MODULE } from "../../../providers/routing/settings.js";
 import { projectFiles } from "../../../providers/routing/state-header.js";
 import { expectGolden } from "../golden.js";
-import { desiredOf, nginxCheck, recordedContainers, routingOf, SETTINGS } from "./fixtures.js";
+import { desiredOf, liveRoutingOf, nginxCheck, recordedContainers, routingOf, SETTINGS, withEndpoints } from "./fixtures.js";
 
 const golden = (name: string) => new URL(`./golden/${name}.txt`, import.meta.url);
 
@@ -100,7 +100,7 @@ async function renderCase(yaml: string): Promise<{ text: string; live: { http: s
   const desired = await desiredOf(yaml);
   const resources = routingOf(desired);
   const planned = renderRoutes("demo", resources, placeholderServers);
-  const live = renderProjectConfig(renderRoutes("demo", resources, publishedServers(recordedContainers(desired))), SETTINGS);
+  const live = renderProjectConfig(renderRoutes("demo", liveRoutingOf(desired, recordedContainers(desired)), liveServers), SETTINGS);
   const sections = planned.map((r) => `## rendered_config of ${r.address} (plan)\n${renderRouteConfig(r, SETTINGS)}`);
   sections.push(`## projects/demo.conf body (live)\n${live.http}`);
   if (live.stream) sections.push(`## streams/demo.conf body (live)\n${live.stream}`);
@@ -127,12 +127,12 @@ describe("router configuration", () => {
     expect(live.http).toContain('return 503 "no backend for tomcat-sample.localhost\\n";');
   });
 
-  it("replicas whose port is not published yet are left out (only published ports are backends)", async () => {
+  it("replicas with no endpoint (port not published yet, stopped) are left out", async () => {
     const desired = await desiredOf(CASES.http);
     const containers = recordedContainers(desired);
     containers[1].attributes.published = null;
     containers[2].attributes.running = false;
-    const live = renderProjectConfig(renderRoutes("demo", routingOf(desired), publishedServers(containers)), SETTINGS);
+    const live = renderProjectConfig(renderRoutes("demo", liveRoutingOf(desired, containers.map(withEndpoints)), liveServers), SETTINGS);
     expect(live.http.match(/server 127\.0\.0\.1:\d+;/g)).toEqual(["server 127.0.0.1:32768;"]);
   });
 
@@ -141,7 +141,7 @@ describe("router configuration", () => {
     const containers = recordedContainers(desired);
     (containers[0].attributes.ports as { host_ip: string }[])[0].host_ip = "0.0.0.0";
     (containers[1].attributes.ports as { host_ip: string }[])[0].host_ip = "127.0.0.2";
-    const live = renderProjectConfig(renderRoutes("demo", routingOf(desired), publishedServers(containers)), SETTINGS);
+    const live = renderProjectConfig(renderRoutes("demo", liveRoutingOf(desired, containers.map(withEndpoints)), liveServers), SETTINGS);
     expect(live.http).toContain("server 127.0.0.1:32768;");
     expect(live.http).toContain("server 127.0.0.2:32769;");
   });
@@ -149,7 +149,7 @@ describe("router configuration", () => {
   it("the include file carries its resources in a header line", async () => {
     const desired = await desiredOf(CASES.http);
     const resources = routingOf(desired);
-    const config = renderProjectConfig(renderRoutes("demo", resources, publishedServers(recordedContainers(desired))), SETTINGS);
+    const config = renderProjectConfig(renderRoutes("demo", liveRoutingOf(desired, recordedContainers(desired)), liveServers), SETTINGS);
     const files = projectFiles("demo", "127.0.0.1:8480", resources, config);
     expect(files.stream).toBeNull();
     expectGolden(golden("project-file"), files.http!);
