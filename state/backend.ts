@@ -1,4 +1,7 @@
-import type { DesiredResource, RecordedResource } from "../src/core/types.js";
+import type { RecordedResource } from "../src/core/types.js";
+import type { AppliedConfiguration } from "../src/core/history.js";
+
+export type { AppliedConfiguration };
 
 /** The state file of DESIGN.md. */
 export interface StateFile {
@@ -14,18 +17,6 @@ export interface StateFile {
   history?: AppliedConfiguration[];
 }
 
-/** One applied configuration: what the template wanted, pinned to the images it ran. */
-export interface AppliedConfiguration {
-  /** The state serial written with it. */
-  serial: number;
-  /** ISO time the apply finished. */
-  appliedAt: string;
-  templateHash: string;
-  /** Set when this apply was `berth rollback` to that serial's configuration. */
-  rollbackOf?: number;
-  /** The desired resources as applied, each container pinned to the image it ran (a kept tag). */
-  resources: DesiredResource[];
-}
 
 /** Who holds a lock: printed to whoever is refused. */
 export interface LockHolder {

@@ -7,6 +7,7 @@ import { sameValue } from "../../src/planner/attribute-diff.js";
 import { engineStatus } from "../../src/clients/docker.js";
 import { publishedPorts } from "./container-spec.js";
 import { madeBy } from "./foreign.js";
+import { endpointsOf } from "./endpoints.js";
 import type { ContainerAttributes, NetworkAttachmentAttr, PortAttr } from "./attributes.js";
 
 /** docker compose's labels, on every container, network and volume it makes (v1 and v2 alike). */
@@ -138,19 +139,23 @@ export function observedContainer(info: Docker.ContainerInspectInfo, image: Dock
       networks[name] = desired?.networks[name] ?? { aliases: [], ipv4_address: null, ipv6_address: null, priority: 0 };
     }
   }
+  const ports = portsOf(info.HostConfig.PortBindings);
+  const published = publishedPorts(info);
   return {
     name: info.Name.replace(/^\//, ""),
     container_id: info.Id,
     image: info.Config.Image,
     image_id: info.Image,
     running: info.State.Running,
-    published: publishedPorts(info),
+    published,
+    // As apply computes them: what routes to the container (the router's upstreams) refers to these.
+    endpoints: endpointsOf(ports as unknown as PortAttr[], published, info.State.Running),
     environment,
     labels,
     command: sameAsImage(info.Config.Cmd, imageConfig?.Cmd),
     entrypoint: sameAsImage(asList(info.Config.Entrypoint), asList(imageConfig?.Entrypoint)),
     restart: restartOf(info.HostConfig.RestartPolicy),
-    ports: portsOf(info.HostConfig.PortBindings),
+    ports,
     extra_hosts: [...(info.HostConfig.ExtraHosts ?? [])].sort(),
     network_mode: sharesStack ? mode : null,
     networks: networks as unknown as Attributes,
@@ -211,7 +216,7 @@ function mountKey(spec: string): MountKey {
 export function containerDifferences(desired: ContainerAttributes, observed: Attributes): string[] {
   const differing: string[] = [];
   for (const key of Object.keys(observed)) {
-    if (key === "name" || key === "container_id" || key === "published") continue;
+    if (key === "name" || key === "container_id" || key === "published" || key === "endpoints") continue;
     const want = desired[key] as AttrValue | undefined;
     const have = observed[key];
     if (key === "networks") {

@@ -1,7 +1,7 @@
 import { UserError } from "../core/errors.js";
 import type { DesiredResource } from "../core/types.js";
 import { appendHistory, DEFAULT_HISTORY_LIMIT } from "../planner/history.js";
-import type { AppliedConfiguration } from "../../state/backend.js";
+import type { AppliedConfiguration } from "../core/history.js";
 import { nextState } from "../../state/new-state.js";
 import type { Output } from "./output.js";
 import type { Workspace } from "./workspace.js";

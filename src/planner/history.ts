@@ -1,6 +1,6 @@
 import { UserError } from "../core/errors.js";
 import type { DesiredResource } from "../core/types.js";
-import type { AppliedConfiguration } from "../../state/backend.js";
+import type { AppliedConfiguration } from "../core/history.js";
 
 /** How many applied configurations the state keeps unless BERTH_HISTORY says otherwise. */
 export const DEFAULT_HISTORY_LIMIT = 10;

@@ -54,6 +54,7 @@ describe("comparing a compose container with the template", () => {
     expect(observed.command).toBeNull();
     expect(observed.labels).toEqual({});
     expect(observed.published).toEqual({ "8080/tcp": 32770 });
+    expect(observed.endpoints).toEqual({ "8080/tcp": ["127.0.0.1:32770"] });
     expect(containerDifferences(desired, observed)).toEqual([]);
   });
 
