@@ -39,7 +39,8 @@ export const discoverySchema: ProviderSchema = {
   discovery: {
     attributes: {
       // Names, never masked (a secret equal to one is warned about instead).
-      path: { update: "in-place", identifier: true },
+      // The key the record is stored under: this provider's layout (records.ts), filled in by apply.
+      path: { update: "computed", identifier: true },
       name: { update: "in-place", identifier: true },
       project: { update: "in-place", identifier: true },
       definition: { update: "in-place", identifier: ["image", "links", "volumes", "ports"] },
@@ -98,12 +99,12 @@ export class DiscoveryProvider implements Provider {
       throw new UserError("E_PROVIDER", `the discovery provider does not manage ${change.type} resources`, { address: change.address });
     }
     const before = change.before ? recordPath(change.before, change.address) : null;
-    const after = change.after ? recordPath(change.after, change.address) : null;
+    const after = change.after ? recordPath({ path: serviceKey(serviceId(this.project, String(change.after.name))) }, change.address) : null;
     if (before !== null && before !== after) await this.deleteRecord(before);
     if (after === null || change.after === null) return null;
     const record = serviceRecordOf(change.after);
     await this.etcd.run(`writing ${after}`, (c) => c.put(after).value(serializeRecord(record)).exec());
-    return change.after;
+    return { ...change.after, path: after };
   }
 
   /**

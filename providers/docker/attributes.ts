@@ -74,6 +74,8 @@ export interface ContainerAttributes extends ContainerSettings {
   volumes: string[];
   /** Docker's NetworkMode when the container shares a stack (host, none, container:<name>); null: it joins `networks`. */
   network_mode: string | null;
+  /** Docker's VolumesFrom: "<container name>:ro|rw", the mounts taken from other containers. */
+  volumes_from?: string[];
   /** Docker network name → DNS aliases (service, <service>_<i+1>, link aliases, declared ones) and fixed addresses. */
   networks: Record<string, NetworkAttachmentAttr>;
   healthcheck: HealthcheckAttr | null;

@@ -56,6 +56,7 @@ export function containerSpec(attrs: ContainerAttributes, opts: SpecOptions): Co
       ExtraHosts: attrs.extra_hosts,
       Binds: volumes.flatMap((v) => (v.kind === "anonymous" ? [] : [v.bind])),
       NetworkMode: attrs.network_mode ?? primaryNetwork(attrs) ?? "none",
+      VolumesFrom: attrs.volumes_from,
       ...engineSettings(attrs),
       ...resourceLimits(attrs),
     },

@@ -69,6 +69,7 @@ export const dockerSchema: ProviderSchema = {
       service: NAMES,
       image: NAMES,
       network_mode: NAMES,
+      volumes_from: NAMES,
       networks: NAMES,
       volumes: NAMES,
       // Paths in the container and the names of the secrets and configs written there.

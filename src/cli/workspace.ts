@@ -6,7 +6,7 @@ import { buildDesired, type ModelOptions } from "../model/desired.js";
 import { secretReuseWarnings } from "../core/secret-reuse.js";
 import { resourcesMasker, type Masker } from "../core/mask.js";
 import type { Output } from "./output.js";
-import { findTemplate, loadTemplate, readDotenv } from "../template/load.js";
+import { findTemplates, loadTemplate, readDotenv } from "../template/load.js";
 import type { Template } from "../template/types.js";
 import type { StateBackend, StateFile } from "../../state/backend.js";
 import { openStateBackend } from "../../state/open-backend.js";
@@ -33,8 +33,8 @@ export interface Workspace {
  */
 export async function openWorkspace(flags: GlobalFlags, output?: Output, env: NodeJS.ProcessEnv = process.env): Promise<Workspace> {
   const settings = resolveSettings(flags, env);
-  const file = findTemplate(process.cwd(), flags.file, env);
-  const template = await loadTemplate(file, { env, domain: settings.domain, profiles: settings.profiles, services: targetedServices(flags.target) });
+  const files = findTemplates(process.cwd(), flags.file, env);
+  const template = await loadTemplate(files, { env, domain: settings.domain, profiles: settings.profiles, services: targetedServices(flags.target) });
   const project = projectName(flags, env, template);
   const modelOptions: ModelOptions = {
     project,

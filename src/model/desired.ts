@@ -157,6 +157,7 @@ interface SharedFacts {
   networksDigest: string;
   conditions: Record<Address, DependencyCondition> | undefined;
   oneShot: boolean;
+  volumesFrom: string[];
   /** image.<service> the replicas run, when the template builds their image. */
   builtImage: Address | null;
   /** Digest of the attributes every replica shares, filled by the first replica. */
@@ -216,6 +217,8 @@ function sharedContainerFacts(
     // A network made again (new options) takes its containers with it: Docker cannot move them.
     networksDigest: sha256(canonicalJson(attachmentsOf(spec).map((a) => project.networks.attributesOf.get(a.key)!))),
     conditions: dependencyConditions(spec, byName),
+    // A service's mounts are its first replica's, as compose takes them from its first container.
+    volumesFrom: spec.volumesFrom.map((v) => `${v.kind === "container" ? v.name : sourceName(byName.get(v.name), v.name, opts.project)}:${v.readOnly ? "ro" : "rw"}`),
     oneShot: project.oneShot,
     builtImage: project.builtImage,
     dependsOn: [
@@ -291,6 +294,8 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     files: shared.files,
     config_contents: shared.configContents,
     ...(shared.oneShot ? { one_shot: true } : {}),
+    // Only when written: states recorded before the key existed stay unchanged.
+    ...(shared.volumesFrom.length > 0 ? { volumes_from: shared.volumesFrom } : {}),
     config_hash: "",
   };
   // Only when written: states recorded before the key existed stay unchanged.
@@ -313,6 +318,11 @@ function containerResource(spec: ServiceSpec, index: number, shared: SharedFacts
     ...(shared.conditions ? { conditions: shared.conditions } : {}),
     ...(shared.builtImage ? { references: { image_id: { address: shared.builtImage, attribute: "image_id" } } } : {}),
   };
+}
+
+/** The first replica's Docker name of a service whose mounts another takes (a service the loader let through is always there). */
+function sourceName(source: ServiceSpec | undefined, service: string, project: string): string {
+  return source ? replicaName(source, 0, project) : containerName(project, service, 0);
 }
 
 /** The Docker name of replica `index`: the template's container_name (one replica only), else Berth's. */
@@ -470,7 +480,6 @@ function discoveryResource(spec: ServiceSpec, opts: ModelOptions): DesiredResour
     index: null,
     service: spec.name,
     attributes: {
-      path: `/berth/services/${opts.project}_${spec.name}`,
       name: spec.name,
       project: opts.project,
       definition: definitionOf(spec),

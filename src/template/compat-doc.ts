@@ -5,6 +5,7 @@ import {
   REFUSED_SERVICE_KEYS,
   REFUSED_TOP_LEVEL_KEYS,
 } from "./compose-keys.js";
+import { OVERRIDE_NAMES } from "./find-template.js";
 import { KEY_READERS } from "./service.js";
 import { TOP_LEVEL_READERS } from "./top-level.js";
 
@@ -24,7 +25,8 @@ const NOTES: Record<string, string> = {
   depends_on: "orders creation",
   deploy: "replicas, resources (limits: cpus, memory, pids; reservations: memory), restart_policy (condition, max_attempts), mode: replicated; a limit or restart policy also written as mem_limit, cpus, pids_limit, mem_reservation or restart must agree with it; swarm-only keys (placement, update_config, rollback_config, endpoint_mode, labels, restart_policy delay/window) warn, as compose ignores them on one engine; reservations.cpus and devices are refused",
   devices: "host paths only (CDI names are refused)",
-  env_file: "relative to the template's folder",
+  env_file: "relative to the folder of the file that names it (the template's, or an extended or included file's)",
+  extends: "same file and `file:`, recursively, merged with compose's merge rules; relative paths of an extended file resolve against its folder; a loop is an error naming the chain",
   healthcheck: "test, interval, timeout, retries, start_period, disable",
   ipc: "host, private, shareable, none, container:NAME (service:NAME is refused)",
   mem_limit: "updated in place; removing it replaces the container",
@@ -40,10 +42,12 @@ const NOTES: Record<string, string> = {
   restart: "updated in place",
   stop_grace_period: "whole seconds, as compose gives them to the engine",
   sysctls: "namespaced sysctls only (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*)",
-  volumes: "relative host paths resolve against the template's folder",
+  volumes_from: "service, service:NAME (its first container, as compose takes it), container:NAME, each :ro or :rw; the service is created first. As in compose, a later replacement of that service does not recreate the containers that took its mounts",
+  volumes: "relative host paths resolve against the folder of the file that names them (the template's for every -f file, as in compose)",
 };
 
 const TOP_LEVEL_NOTES: Record<string, string> = {
+  include: "short and long form (path, one or a list; project_directory; env_file); an included service the file also defines is an error, as in compose; an included file's paths and variables are its project's",
   name: "the project name unless -p or COMPOSE_PROJECT_NAME",
   networks: "only an empty `default:`; other networks are refused",
   version: "documentation only, as in compose",
@@ -102,5 +106,18 @@ ${table(services)}
 ${table(topLevelRows())}
 
 \`x-*\` extensions are accepted anywhere compose accepts them.
+
+## Several files
+
+Berth reads the files docker compose reads and merges them the same way: every \`-f\` (repeatable),
+else \`COMPOSE_FILE\` (a list separated by \`COMPOSE_PATH_SEPARATOR\`, \`:\` by default), else the
+template found in the current folder and the first of ${OVERRIDE_NAMES.map((n) => `\`${n}\``).join(", ")} beside it.
+Relative paths in every file resolve against the first file's folder. Merging follows compose's
+rules (compose-spec \`13-merge.md\`): maps merge key by key; lists are appended; \`command\`,
+\`entrypoint\` and \`healthcheck.test\` are replaced; \`environment\`, \`labels\`, \`extra_hosts\`,
+\`sysctls\` and build \`args\` merge by key (list or map form); \`volumes\` and \`devices\` by target,
+\`secrets\` and \`configs\` by target, \`ports\` by binding, and lists of names (\`dns\`, \`expose\`,
+\`cap_add\`, ...) keep one of each; \`!reset\` removes a value and \`!override\` replaces it. An error
+names the file and line the value was read from. \`extends:\` merges with the same rules.
 `;
 }

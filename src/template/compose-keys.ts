@@ -32,8 +32,6 @@ export const COMPOSE_TOP_LEVEL_KEYS = ["configs", "include", "models", "name", "
 
 /** Refused with a reason, because Berth does not implement them yet (lift by implementing). */
 export const REFUSED_SERVICE_KEYS: Readonly<Record<string, string>> = {
-  extends: "Berth does not merge services from other services or files; copy the settings, or use a YAML anchor and `<<:`",
-  volumes_from: "Berth does not share volumes between containers that way; use a named volume",
   external_links: "Berth links only services of the same template",
   gpus: "Berth does not request GPUs",
   models: "Berth does not run AI models",
@@ -43,7 +41,6 @@ export const REFUSED_SERVICE_KEYS: Readonly<Record<string, string>> = {
 };
 
 export const REFUSED_TOP_LEVEL_KEYS: Readonly<Record<string, string>> = {
-  include: "Berth reads one template file; merge the included files into it",
   models: "Berth does not run AI models",
 };
 

@@ -11,8 +11,9 @@ import { describe, mapEntries, scalarText } from "./yaml-nodes.js";
 /** The build keys the engine's classic builder carries out. Any other is refused, never ignored. */
 const BUILD_KEYS = ["context", "dockerfile", "dockerfile_inline", "args", "target", "labels", "network", "shm_size", "extra_hosts"];
 
-function emptyBuild(ctx: LoadContext, context: string): BuildSpec {
-  return { context, contextDir: path.resolve(ctx.settings.dir, context), dockerfile: null, dockerfileInline: null, args: {}, target: null, labels: {}, network: null, shmSize: null, extraHosts: [] };
+/** `at`: the node that names the context; its file's folder is what a relative context is relative to. */
+function emptyBuild(ctx: LoadContext, context: string, at: YamlNode): BuildSpec {
+  return { context, contextDir: path.resolve(ctx.dirOf(at).dir, context), dockerfile: null, dockerfileInline: null, args: {}, target: null, labels: {}, network: null, shmSize: null, extraHosts: [] };
 }
 
 /** `build:` a context path, or a map of the keys in BUILD_KEYS. */
@@ -20,14 +21,14 @@ export const readBuild: KeyReader = (input, draft) => {
   const { ctx, value } = input;
   const asText = scalarText(value);
   if (typeof asText === "string" && asText !== "") {
-    if (checkContext(ctx, asText, input.valueLoc)) draft.spec.build = emptyBuild(ctx, asText);
+    if (checkContext(ctx, asText, input.valueLoc)) draft.spec.build = emptyBuild(ctx, asText, value);
     return;
   }
   if (!isMap(value)) {
     ctx.error("E_TYPE", `build must be a context path or a map with ${BUILD_KEYS.join(", ")}; got ${describe(value)}`, input.valueLoc);
     return;
   }
-  const build = emptyBuild(ctx, ".");
+  const build = emptyBuild(ctx, ".", value);
   let dockerfileLoc: SourceLoc | null = null;
   for (const entry of mapEntries(ctx, value)) {
     const text = scalarText(entry.value);
@@ -39,7 +40,7 @@ export const readBuild: KeyReader = (input, draft) => {
     switch (entry.key) {
       case "context": {
         const context = needText("a path");
-        if (context !== null && checkContext(ctx, context, entry.valueLoc)) Object.assign(build, { context, contextDir: path.resolve(ctx.settings.dir, context) });
+        if (context !== null && checkContext(ctx, context, entry.valueLoc)) Object.assign(build, { context, contextDir: path.resolve(ctx.dirOf(entry.value).dir, context) });
         break;
       }
       case "dockerfile":

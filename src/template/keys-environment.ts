@@ -28,7 +28,7 @@ export const readEnvFile: KeyReader = (input, draft) => {
   const items = isSeq(value) ? seqItems(ctx, value) : [value];
   for (const item of items) {
     const ref = envFileRef(ctx, item, input.valueLoc);
-    if (ref) Object.assign(draft.envFromFiles, readEnvFileAt(ctx, ref.path, ref.required, ctx.loc(item, input.valueLoc)));
+    if (ref) Object.assign(draft.envFromFiles, readEnvFileAt(ctx, ref.path, ref.required, ctx.loc(item, input.valueLoc), ctx.dirOf(item ?? value)));
   }
 };
 
@@ -45,9 +45,10 @@ function envFileRef(ctx: LoadContext, item: YamlNode, at: SourceLoc): { path: st
   return null;
 }
 
-function readEnvFileAt(ctx: LoadContext, file: string, required: boolean, at: SourceLoc): Record<string, string> {
-  const absolute = path.resolve(ctx.settings.dir, file);
-  const shown = path.isAbsolute(file) ? file : path.join(ctx.settings.shownDir, file);
+/** `dir`: the folder of the file that names it (an extended or included file's own). */
+function readEnvFileAt(ctx: LoadContext, file: string, required: boolean, at: SourceLoc, dir: { dir: string; shownDir: string }): Record<string, string> {
+  const absolute = path.resolve(dir.dir, file);
+  const shown = path.isAbsolute(file) ? file : path.join(dir.shownDir, file);
   const read = readTextFile(absolute);
   if (read.text === null) {
     if (required || !read.missing) ctx.error("E_ENV_FILE", `cannot read env_file '${file}' (${shown}): ${read.reason}`, at);

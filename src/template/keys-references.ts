@@ -100,3 +100,24 @@ export function readHostIps(ctx: LoadContext, what: string, node: YamlNode, loc:
   }
   return hosts;
 }
+
+/**
+ * `volumes_from:` "service[:ro|rw]", "service:name[:ro|rw]" or "container:name[:ro|rw]". A
+ * service is started before the one that takes its mounts, as compose orders them.
+ */
+export const readVolumesFrom: KeyReader = (input, draft) => {
+  const { ctx } = input;
+  for (const item of readScalarList(input, "'service', 'service:name' or 'container:name', each with an optional ':ro' or ':rw'")) {
+    const loc = ctx.loc(item.node, input.valueLoc);
+    const parts = item.text.split(":");
+    const kind = parts[0] === "container" || parts[0] === "service" ? parts.shift()! : "service";
+    const mode = parts.length > 1 ? parts.pop()! : "rw";
+    const name = parts.join(":");
+    if (parts.length !== 1 || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name) || (mode !== "ro" && mode !== "rw")) {
+      ctx.error("E_VOLUMES_FROM", `volumes_from entries must be 'service', 'service:name' or 'container:name', each with an optional ':ro' or ':rw', got '${item.text}'`, loc);
+      continue;
+    }
+    draft.spec.volumesFrom.push({ kind: kind as "service" | "container", name, readOnly: mode === "ro", loc });
+    if (kind === "service") draft.references.push({ kind: "volumes_from", service: name, loc });
+  }
+};

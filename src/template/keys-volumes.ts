@@ -1,5 +1,6 @@
+import path from "node:path";
 import { isMap, isSeq, type YAMLMap } from "yaml";
-import type { LoadContext } from "./load-context.js";
+import type { LoadContext, YamlNode } from "./load-context.js";
 import type { KeyReader } from "./service-draft.js";
 import { describe, isNullNode, mapEntries, scalarText, seqItems, type MapEntry } from "./yaml-nodes.js";
 
@@ -19,7 +20,7 @@ export const readVolumes: KeyReader = (input, draft) => {
     if (volume === undefined || volume === "") {
       ctx.error("E_TYPE", `volumes entries must be strings like 'name:/data' or maps with target, got ${describe(item)}`, ctx.loc(item, input.valueLoc));
     } else if (volume !== null) {
-      draft.spec.volumes.push(volume);
+      draft.spec.volumes.push(fromItsFolder(ctx, item, volume));
       draft.volumeLocs.push(ctx.loc(item, input.valueLoc));
     }
   }
@@ -92,4 +93,16 @@ function optionMap(ctx: LoadContext, entry: MapEntry | undefined): Map<string, M
     return new Map();
   }
   return new Map(mapEntries(ctx, entry.value).map((e) => [e.key, e]));
+}
+
+/**
+ * A relative host path written in an extended or included file is relative to that file's folder
+ * (compose's rule): it is made absolute here, since the model resolves what is left against the
+ * template's folder.
+ */
+function fromItsFolder(ctx: LoadContext, item: YamlNode, volume: string): string {
+  const { dir } = ctx.dirOf(item);
+  const colon = volume.indexOf(":");
+  if (dir === ctx.settings.dir || colon === -1 || !volume.startsWith(".")) return volume;
+  return path.resolve(dir, volume.slice(0, colon)) + volume.slice(colon);
 }

@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { parseDocument, visit } from "yaml";
 import { UserError, UserErrors, type Diagnostic } from "../core/errors.js";
 import { loadDotenvBeside } from "./dotenv.js";
-import { interpolateDocument } from "./interpolate-document.js";
-import { LoadContext, type LoadSettings } from "./load-context.js";
+import { composeDocument, parseSourceFile } from "./compose-files.js";
+import { LoadContext, type LoadSettings, type YamlNode } from "./load-context.js";
 import { checkAcrossServices } from "./semantic-checks.js";
 import { readService } from "./service.js";
 import { activeServices } from "./profiles.js";
@@ -17,16 +16,20 @@ import { checkFileReferences } from "./top-level-files.js";
 import type { LoadOptions, Template } from "./types.js";
 
 export { readDotenv } from "./dotenv.js";
-export { findTemplate, TEMPLATE_NAMES } from "./find-template.js";
+export { findTemplates, OVERRIDE_NAMES, TEMPLATE_NAMES } from "./find-template.js";
 export { serviceDependencies } from "./dependencies.js";
 
 /**
  * Reads, interpolates, parses and validates a compose template. Every problem found is
  * reported at once (UserErrors, each at file:line:col); things Berth ignores are warnings
- * on the returned template.
+ * on the returned template. Several files (several -f, COMPOSE_FILE, the override file) are
+ * merged as docker compose merges them; the first is the template, and its folder the
+ * project's.
  */
-export async function loadTemplate(file: string, opts: LoadOptions): Promise<Template> {
+export async function loadTemplate(files: string | readonly string[], opts: LoadOptions): Promise<Template> {
+  const [file, ...others] = typeof files === "string" ? [files] : files;
   const text = await readTemplateText(file);
+  for (const other of others) await readTemplateText(other);
   const shownDir = path.dirname(file);
   const dir = path.resolve(shownDir);
   const dotenv = loadDotenvBeside(dir, shownDir);
@@ -34,24 +37,20 @@ export async function loadTemplate(file: string, opts: LoadOptions): Promise<Tem
   const settings: LoadSettings = { env: { ...dotenv.values, ...definedOnly(opts.env) }, domain: opts.domain, dir, shownDir, selection };
 
   const source = new SourceText(file, text);
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-  const ctx = new LoadContext(source, doc, settings);
-  for (const problem of doc.errors) ctx.error("E_YAML", problem.message, source.locAt(problem.pos[0]));
-  for (const problem of doc.warnings) ctx.warn("W_YAML", problem.message, source.locAt(problem.pos[0]));
-  checkAliases(ctx);
-  // A document that is not valid YAML has no trustworthy structure to check further.
-  const yamlIsValid = !ctx.hasErrors;
+  const ctx = new LoadContext(source, settings);
+  const first = parseSourceFile(ctx, source, path.resolve(file), { dir, shownDir }, settings.env);
   ctx.diagnostics.push(...dotenv.problems);
   if (dotenv.text !== null) ctx.hashedFiles.push({ file: ".env", text: dotenv.text });
-  const template = yamlIsValid ? readTemplate(ctx) : null;
+  const otherFiles = others.map((o) => ({ shown: o, absolute: path.resolve(o) }));
+  const root = first ? composeDocument(ctx, first, otherFiles) : undefined;
+  const template = root !== undefined ? readTemplate(ctx, root) : null;
   const errors = sortDiagnostics(file, ctx.diagnostics.filter((d) => d.severity === "error"));
   if (errors.length > 0 || !template) throw new UserErrors(errors);
   return { ...template, warnings: sortDiagnostics(file, ctx.diagnostics.filter((d) => d.severity === "warning")) };
 }
 
-function readTemplate(ctx: LoadContext): Omit<Template, "warnings"> | null {
-  interpolateDocument(ctx);
-  const top = readTopLevel(ctx, ctx.resolve(ctx.doc.contents));
+function readTemplate(ctx: LoadContext, root: YamlNode): Omit<Template, "warnings"> | null {
+  const top = readTopLevel(ctx, root);
   if (!top) return null;
   const drafts = top.services.map((s) => readService(ctx, s.name, s.nameLoc, s.value));
   const active = activeServices(ctx, drafts, ctx.settings.selection);
@@ -75,15 +74,6 @@ function readTemplate(ctx: LoadContext): Omit<Template, "warnings"> | null {
   };
 }
 
-/** yaml accepts an alias to an anchor that does not exist; compose does not, and nor do we. */
-function checkAliases(ctx: LoadContext): void {
-  visit(ctx.doc, {
-    Alias(_key, alias) {
-      if (!alias.resolve(ctx.doc)) ctx.error("E_YAML", `alias *${alias.source} refers to no anchor &${alias.source}`, ctx.loc(alias));
-    },
-  });
-}
-
 async function readTemplateText(file: string): Promise<string> {
   try {
     return await readFile(file, "utf8");
@@ -97,6 +87,8 @@ async function readTemplateText(file: string): Promise<string> {
 /** The template text and every env file it read: a saved plan is refused if any changed. */
 function templateHash(ctx: LoadContext): string {
   const hash = createHash("sha256").update(ctx.source.text);
+  // The other compose files (override, extends, include); a lone template hashes as it always did.
+  for (const { source } of ctx.files.slice(1)) hash.update(`\0${source.file}\0${source.text}`);
   for (const { file, text } of ctx.hashedFiles) hash.update(`\0${file}\0${text}`);
   return hash.digest("hex");
 }

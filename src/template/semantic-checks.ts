@@ -32,7 +32,7 @@ function checkReferences(ctx: LoadContext, drafts: ServiceDraft[]): void {
     for (const ref of draft.references) {
       const code = ref.kind === "links" ? "E_LINK" : "E_DEPENDS";
       if (ref.service === draft.spec.name) {
-        const verb = ref.kind === "links" ? "link to" : "depend on";
+        const verb = ref.kind === "links" ? "link to" : ref.kind === "volumes_from" ? "take the volumes of" : "depend on";
         ctx.error(code, `${ref.kind}: service '${ref.service}' cannot ${verb} itself`, ref.loc);
       } else if (!names.has(ref.service)) {
         ctx.error(code, `${ref.kind}: no service named '${ref.service}' (services: ${known})`, ref.loc);

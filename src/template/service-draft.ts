@@ -5,7 +5,7 @@ import type { AliyunSpec, ServiceSpec } from "./types.js";
 
 /** A reference from one service to another, kept with where it was written for the semantic checks. */
 export interface ServiceReference {
-  kind: "links" | "depends_on" | "aliyun.depends" | "network_mode";
+  kind: "links" | "depends_on" | "aliyun.depends" | "network_mode" | "volumes_from";
   service: string;
   loc: SourceLoc;
 }
@@ -102,6 +102,7 @@ export function newDraft(name: string, loc: SourceLoc): ServiceDraft {
       user: null,
       aliyun: defaultAliyun(),
       containerName: null,
+      volumesFrom: [],
       profiles: [],
       settings: {},
       keyLocs: {},

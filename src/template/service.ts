@@ -7,7 +7,7 @@ import { readEnvFile, readEnvironment } from "./keys-environment.js";
 import { readHealthcheck } from "./keys-healthcheck.js";
 import { readLabels } from "./keys-labels.js";
 import { readExpose, readPorts } from "./keys-ports.js";
-import { readDependsOn, readExtraHosts, readLinks } from "./keys-references.js";
+import { readDependsOn, readExtraHosts, readLinks, readVolumesFrom } from "./keys-references.js";
 import { readDeploy, readScale } from "./keys-scale.js";
 import { readContainerName, readHostname, readImage, readRestart, readUser, readWorkingDir } from "./keys-text.js";
 import { readVolumes } from "./keys-volumes.js";
@@ -40,6 +40,7 @@ export const KEY_READERS: Record<string, KeyReader> = {
   restart: readRestart,
   volumes: readVolumes,
   depends_on: readDependsOn,
+  volumes_from: readVolumesFrom,
   healthcheck: readHealthcheck,
   hostname: readHostname,
   working_dir: readWorkingDir,
@@ -52,6 +53,8 @@ export const KEY_READERS: Record<string, KeyReader> = {
   secrets: fileReader("secret"),
   configs: fileReader("config"),
   profiles: readProfiles,
+  // Carried out before any service is read (compose-files.ts); it stays only when its base could not be found.
+  extends: () => {},
   ...CONTAINER_KEY_READERS,
 };
 
@@ -91,8 +94,8 @@ function finishService(ctx: LoadContext, draft: ServiceDraft): void {
     // As compose: one name cannot be given to several containers.
     ctx.error("E_CONTAINER_NAME", `container_name '${spec.containerName}' names one container, but service '${spec.name}' has scale ${spec.aliyun.scale}`, spec.keyLocs.container_name);
   }
-  // A written but bad image/build was already reported where it was written; a refused
-  // `extends:` is the reason there is none, and saying so once is enough.
+  // A written but bad image/build was already reported where it was written; an `extends:`
+  // still here names a base that was not found (reported), which is why there is none.
   if (!("image" in spec.keyLocs) && !("build" in spec.keyLocs) && !("extends" in spec.keyLocs)) {
     ctx.error("E_NO_IMAGE", `service '${spec.name}' needs an image or a build to run`, spec.loc);
   }

@@ -61,7 +61,7 @@ function readSource(ctx: LoadContext, where: string, source: string, text: strin
     if (value === undefined) ctx.error("E_VARIABLE", `${where}.environment names ${text}, which is not set`, option.valueLoc);
     return value ?? null;
   }
-  const absolute = path.resolve(ctx.settings.dir, text);
+  const absolute = path.resolve(ctx.dirOf(option.value).dir, text);
   const read = readTextFile(absolute);
   if (read.text === null) {
     ctx.error("E_FILE", `${where}.file: cannot read ${text} (${absolute}): ${read.reason}`, option.valueLoc);

@@ -42,7 +42,7 @@ export function readTopLevel(ctx: LoadContext, root: YamlNode): TopLevel | null 
   // `include:` exists only in the later format: a file holding just that is not a v1 service called include.
   const isServicesFormat = entries.some((e) => e.key === "services" || e.key === "version" || e.key === "include");
   const top = isServicesFormat ? readServicesFormat(ctx, entries) : { name: null, services: entries.filter((e) => !e.key.startsWith("x-")).map(toService), volumes: [], networks: [], files: [], format: "v1" as const };
-  // Services refused along with an `include:` would only repeat the refusal.
+  // A file of includes whose includes failed (reported) would only repeat that here.
   const includes = entries.some((e) => e.key === "include");
   if (top?.services.length === 0 && !includes) ctx.error("E_NO_SERVICES", "the template defines no services", ctx.loc(root));
   return top;
@@ -77,6 +77,8 @@ export const TOP_LEVEL_READERS: Record<string, TopLevelReader> = {
   configs: (ctx, entry, top) => {
     top.files.push(...readFileDecls(ctx, "config", entry));
   },
+  // Carried out before reading (compose-files.ts): what it imports is in services:, networks:, ...
+  include: () => {},
 };
 
 /** null when `services:` itself is wrong (already reported). */

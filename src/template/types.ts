@@ -239,6 +239,8 @@ export interface ServiceSpec {
   aliyun: AliyunSpec;
   /** container_name: the Docker name of the one replica (refused with more than one). */
   containerName: string | null;
+  /** `volumes_from:` whose mounts the container takes, in order. */
+  volumesFrom: VolumesFrom[];
   /** Compose profiles the service belongs to; none: always active. */
   profiles: string[];
   /** Engine settings (keys-container.ts), by compose key; a key left unset is absent. */
@@ -321,4 +323,13 @@ export interface LoadOptions {
   profiles?: readonly string[];
   /** Services targeted by name, active whatever their profiles. */
   services?: readonly string[];
+}
+
+/** One `volumes_from:` entry: another service's (first replica's) mounts, or a container's. */
+export interface VolumesFrom {
+  kind: "service" | "container";
+  /** The service or the container's name. */
+  name: string;
+  readOnly: boolean;
+  loc: SourceLoc;
 }

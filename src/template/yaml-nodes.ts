@@ -74,7 +74,7 @@ export function mapEntries(ctx: LoadContext, map: YAMLMap, seen: Set<YAMLMap> = 
  */
 function keyText(ctx: LoadContext, node: YamlNode): string | undefined {
   if (node && isScalar(node) && typeof node.value !== "string" && node.type === "PLAIN" && node.range) {
-    const written = ctx.source.text.slice(node.range[0], node.range[1]).trim();
+    const written = ctx.sourceOf(node).text.slice(node.range[0], node.range[1]).trim();
     return written === "" ? undefined : written;
   }
   return scalarText(node);

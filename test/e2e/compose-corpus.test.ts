@@ -51,11 +51,14 @@ const CHILD_ENV: Record<string, string | undefined> = {
 
 // ---------------------------------------------------------------------------------------------
 // The corpus: every *.yml at the top, and every folder holding a compose file (its main file,
-// plus any *.override.yml beside it as a case of its own).
+// any *.override.yml beside it as a case of its own, and the two merged as compose merges them:
+// `-f main -f override`, given to both tools).
 
 interface Case {
-  /** Path shown and passed with -f, relative to ROOT. */
+  /** The first file (the template), relative to ROOT. */
   file: string;
+  /** Every file passed with -f, in order (the first is `file`). */
+  files: string[];
   name: string;
 }
 
@@ -68,12 +71,16 @@ function corpusCases(): Case[] {
     if (statSync(full).isDirectory()) {
       const main = COMPOSE_NAMES.find((n) => existsSync(path.join(full, n)));
       if (!main) continue; // a side folder (env files, secrets, build contexts) shared by single files
-      cases.push({ name: `${entry}/${main}`, file: path.relative(ROOT, path.join(full, main)) });
+      const mainFile = path.relative(ROOT, path.join(full, main));
+      cases.push({ name: `${entry}/${main}`, file: mainFile, files: [mainFile] });
       for (const extra of readdirSync(full).sort()) {
-        if (/\.override\.ya?ml$/.test(extra)) cases.push({ name: `${entry}/${extra}`, file: path.relative(ROOT, path.join(full, extra)) });
+        if (!/\.override\.ya?ml$/.test(extra)) continue;
+        const overrideFile = path.relative(ROOT, path.join(full, extra));
+        cases.push({ name: `${entry}/${extra}`, file: overrideFile, files: [overrideFile] });
+        cases.push({ name: `${entry}/${main}+${extra}`, file: mainFile, files: [mainFile, overrideFile] });
       }
     } else if (/\.ya?ml$/.test(entry)) {
-      cases.push({ name: entry, file: path.relative(ROOT, full) });
+      cases.push({ name: entry, file: path.relative(ROOT, full), files: [path.relative(ROOT, full)] });
     }
   }
   return cases;
@@ -192,6 +199,17 @@ const ALLOWED: Allowed[] = [
     reason: "a link is a service_started dependency in Berth's plan, as compose orders links",
     adjust: (deps: string[], ctx: Ctx) =>
       [...new Set([...deps, ...linksOf(ctx.service, ctx.composeServices).map((l) => `${l.service}:service_started`)])].sort(),
+  },
+  {
+    // Deliberate, as compose orders them: a service whose volumes another takes (volumes_from) is
+    // created first; Berth's plan lists that as a service_started dependency, compose's config does not.
+    id: "volumes-from-are-dependencies",
+    field: "depends_on",
+    reason: "a volumes_from service is a service_started dependency in Berth's plan, as compose creates it first",
+    adjust: (deps: string[], ctx: Ctx) => {
+      const from = ((ctx.composeServices[ctx.service]?.volumes_from as string[] | undefined) ?? []).filter((v) => !String(v).startsWith("container:"));
+      return [...new Set([...deps, ...from.map((v) => `${String(v).replace(/^service:/, "").split(":")[0]}:service_started`)])].sort();
+    },
   },
   {
     // Deliberate (src/template/keys-scale.ts): deploy.replicas sets the replica count, as compose v2
@@ -395,13 +413,13 @@ function berthVolume(v: string): string {
   return volumeString(resolved, target, (modes ?? "").split(","));
 }
 
-async function berthView(planJson: string, file: string): Promise<Record<string, ServiceView>> {
+async function berthView(planJson: string, files: string[]): Promise<Record<string, ServiceView>> {
   const plan = JSON.parse(planJson) as Obj;
   const changes = (plan.resource_changes ?? []) as Obj[];
   // Masked values (passwords, tokens) are read from the model itself, in this process.
   let unmasked: Map<string, Obj> | null = null;
   if (planJson.includes(MASK)) {
-    const template = await loadTemplate(path.join(ROOT, file), { env: ENV, domain: "localhost" });
+    const template = await loadTemplate(files.map((f) => path.join(ROOT, f)), { env: ENV, domain: "localhost" });
     const model = buildDesired(template, { project: PROJECT, publishAddress: "127.0.0.1", discovery: false, env: ENV });
     unmasked = new Map(model.resources.map((r) => [r.address, r.attributes as Obj]));
   }
@@ -555,10 +573,11 @@ describe.concurrent("compose corpus: Berth and docker-compose 1.29 read each fil
 
   it.each(cases)("$name", async (c) => {
     const state = path.join(stateDir, `${c.name.replace(/[^\w.-]/g, "_")}.state.json`);
+    const fileFlags = c.files.flatMap((f) => ["-f", f]);
     const [validate, plan, compose] = await Promise.all([
-      berth(["validate", "-f", c.file], { cwd: CWD, env: CHILD_ENV }),
-      berth(["plan", "--no-refresh", "--json", "-f", c.file, "-p", PROJECT, "--state", state], { cwd: CWD, env: CHILD_ENV }),
-      run(COMPOSE, ["-f", c.file, "-p", PROJECT, "config"]),
+      berth(["validate", ...fileFlags], { cwd: CWD, env: CHILD_ENV }),
+      berth(["plan", "--no-refresh", "--json", ...fileFlags, "-p", PROJECT, "--state", state], { cwd: CWD, env: CHILD_ENV }),
+      run(COMPOSE, [...fileFlags, "-p", PROJECT, "config"]),
     ]);
     const problems = [...invariantProblems("berth validate", validate), ...invariantProblems("berth plan", plan)];
     if (validate.code !== plan.code && plan.code <= 1 && validate.code <= 1) {
@@ -566,7 +585,7 @@ describe.concurrent("compose corpus: Berth and docker-compose 1.29 read each fil
     }
     let diffs: Difference[] = [];
     if (plan.code === 0 && compose.code === 0) {
-      diffs = compare(c, await composeView(compose.stdout), await berthView(plan.stdout, c.file));
+      diffs = compare(c, await composeView(compose.stdout), await berthView(plan.stdout, c.files));
     }
     const outcome: Outcome = {
       file: c.name,

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { UserError } from "../../core/errors.js";
-import { findTemplate, loadTemplate } from "../../template/load.js";
+import { findTemplates, loadTemplate } from "../../template/load.js";
 import type { Output } from "../output.js";
 import { normalizeProjectName, resolveSettings, type GlobalFlags } from "../settings.js";
 import { withProjectFlags } from "./index.js";
@@ -160,9 +160,9 @@ function serverTls(flags: ServeFlags): { ca: string; cert: string; key: string }
 async function projectOf(flags: GlobalFlags): Promise<string> {
   let raw = flags.project ?? process.env.COMPOSE_PROJECT_NAME;
   if (raw === undefined) {
-    const file = findTemplate(process.cwd(), flags.file, process.env);
+    const files = findTemplates(process.cwd(), flags.file, process.env);
     const settings = resolveSettings(flags, process.env);
-    const template = await loadTemplate(file, { env: process.env, domain: settings.domain, profiles: settings.profiles });
+    const template = await loadTemplate(files, { env: process.env, domain: settings.domain, profiles: settings.profiles });
     raw = template.name ?? path.basename(template.dir);
   }
   const project = normalizeProjectName(raw);

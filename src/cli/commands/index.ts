@@ -11,7 +11,7 @@ import { registerHistoryCommand } from "./history.js";
 /** Flags every command that reads a template shares (DESIGN.md's settings table). */
 export function withProjectFlags(cmd: Command): Command {
   return cmd
-    .option("-f, --file <file>", "compose template (default: COMPOSE_FILE, compose.yaml, docker-compose.yml, ...); one only", collect, [])
+    .option("-f, --file <file>", "compose file (repeatable: later files are merged over earlier ones as compose does; default: COMPOSE_FILE, else compose.yaml, docker-compose.yml, ... and its override file)", collect, [])
     .option("-p, --project <name>", "project name (default: COMPOSE_PROJECT_NAME, the template's name:, or the folder)")
     .option("--state <path>", "state location: a file path or etcd://host:port/prefix")
     .option("--domain <domain>", "default domain for bare virtual hosts (BERTH_DOMAIN, default localhost)")

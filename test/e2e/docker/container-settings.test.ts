@@ -145,13 +145,13 @@ describe("refused keys and profiles, as the CLI reports them", () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it("validate exits 1 naming every refused key at its file:line:col", async () => {
-    await write("services:\n  web:\n    image: berth/web:1\n    volumes_from: [db]\n    gpus: all\n  db:\n    extends: base\n");
+    await write("services:\n  web:\n    image: berth/web:1\n    external_links: [db]\n    gpus: all\n  db:\n    extends: base\n");
     const validate = await run("validate");
     expect(validate.code).toBe(1);
     expect(validate.stderr.trim().split("\n")).toEqual([
-      expect.stringMatching(/compose\.yaml:4:5: service 'web': 'volumes_from' is not supported by Berth/),
+      expect.stringMatching(/compose\.yaml:4:5: service 'web': 'external_links' is not supported by Berth/),
       expect.stringMatching(/compose\.yaml:5:5: service 'web': 'gpus' is not supported by Berth/),
-      expect.stringMatching(/compose\.yaml:7:5: service 'db': 'extends' is not supported by Berth/),
+      expect.stringMatching(/compose\.yaml:7:14: service 'db' extends 'base', which is not a service/),
     ]);
   });
 

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readDotenv } from "../../../src/template/load.js";
-import { findTemplate } from "../../../src/template/find-template.js";
+import { findTemplates } from "../../../src/template/find-template.js";
 import { tempDir } from "./helpers.js";
 
 function dirWith(...names: string[]): string {
@@ -11,7 +11,14 @@ function dirWith(...names: string[]): string {
   return dir;
 }
 
-describe("findTemplate", () => {
+/** The template alone, when no override is expected. */
+function findTemplate(...args: Parameters<typeof findTemplates>): string {
+  const files = findTemplates(...args);
+  expect(files).toHaveLength(1);
+  return files[0];
+}
+
+describe("findTemplates", () => {
   it("prefers compose.yaml, then compose.yml, docker-compose.yaml, docker-compose.yml", () => {
     expect(findTemplate(dirWith("docker-compose.yml", "compose.yaml"))).toMatch(/compose\.yaml$/);
     expect(findTemplate(dirWith("docker-compose.yml", "compose.yml"))).toMatch(/[/\\]compose\.yml$/);
@@ -31,17 +38,19 @@ describe("findTemplate", () => {
     if (process.cwd() === root) expect(findTemplate(process.cwd(), file)).toBe(file);
   });
 
-  it("refuses what docker compose would merge: several -f, several COMPOSE_FILE entries, an override beside the template", () => {
+  it("every file docker compose would merge: several -f, COMPOSE_FILE's list, the override beside the template", () => {
     const dir = dirWith("compose.yaml", "other.yml");
-    expect(() => findTemplate(dir, ["compose.yaml", "other.yml"])).toThrow(/several compose files \(compose.yaml, other.yml\): docker compose merges them/);
-    expect(() => findTemplate(dir, undefined, { COMPOSE_FILE: "compose.yaml:other.yml" })).toThrow(/several compose files/);
+    expect(findTemplates(dir, ["compose.yaml", "other.yml"])).toEqual([path.join(dir, "compose.yaml"), path.join(dir, "other.yml")]);
+    expect(findTemplates(dir, undefined, { COMPOSE_FILE: "compose.yaml:other.yml" })).toEqual([path.join(dir, "compose.yaml"), path.join(dir, "other.yml")]);
+    expect(findTemplates(dir, undefined, { COMPOSE_FILE: "compose.yaml;other.yml", COMPOSE_PATH_SEPARATOR: ";" })).toHaveLength(2);
     expect(findTemplate(dir, undefined, { COMPOSE_FILE: "other.yml" })).toBe(path.join(dir, "other.yml"));
     const withOverride = dirWith("docker-compose.yml", "docker-compose.override.yml");
-    expect(() => findTemplate(withOverride)).toThrow(
-      expect.objectContaining({ code: "E_UNSUPPORTED", message: expect.stringContaining("docker-compose.override.yml overrides") }),
-    );
+    expect(findTemplates(withOverride)).toEqual([path.join(withOverride, "docker-compose.yml"), path.join(withOverride, "docker-compose.override.yml")]);
+    // compose v2 takes the first override file of its list, whichever the template's name.
+    expect(findTemplates(dirWith("compose.yaml", "compose.override.yaml", "docker-compose.override.yml"))[1]).toMatch(/[/\\]compose\.override\.yaml$/);
     // compose reads no override when -f names the file, and nor does Berth.
     expect(findTemplate(withOverride, ["docker-compose.yml"])).toBe(path.join(withOverride, "docker-compose.yml"));
+    expect(() => findTemplates(dir, ["compose.yaml", "nope.yml"])).toThrow(expect.objectContaining({ code: "E_NO_TEMPLATE" }));
   });
 
   it("E_NO_TEMPLATE lists what was tried", () => {

@@ -67,4 +67,30 @@ describe("loading never throws anything but UserError/UserErrors", () => {
       { numRuns: 400 },
     );
   }, 60_000);
+
+  it("for two random template-shaped files merged, with extends, !reset and !override", async () => {
+    const tagged = fc.oneof(value, value.map((v) => `!override ${v}`), fc.constant("!reset null"), fc.constant("!reset []"), fc.constantFrom("web", "db", "cache").map((s) => JSON.stringify(s)));
+    const taggedService = fc.dictionary(fc.constantFrom(...KEYS), tagged, { maxKeys: 5 }).map((keys) => Object.entries(keys).map(([k, v]) => `    ${k}: ${v}`).join("\n"));
+    const composeFile = fc
+      .tuple(fc.boolean(), fc.dictionary(fc.constantFrom("web", "db", "cache", "x-ext"), taggedService, { minKeys: 1, maxKeys: 3 }))
+      .map(([servicesFormat, services]) =>
+        servicesFormat
+          ? `services:\n${Object.entries(services).map(([name, body]) => `  ${name}:\n${body}`).join("\n")}\n`
+          : Object.entries(services).map(([name, body]) => `${name}:\n${body.replace(/^ {2}/gm, "")}`).join("\n") + "\n",
+      );
+    await fc.assert(
+      fc.asyncProperty(composeFile, composeFile, async (first, second) => {
+        writeFileSync(file, first);
+        writeFileSync(path.join(dir, "override.yml"), second);
+        let result: unknown = "ok";
+        try {
+          await loadTemplate([file, path.join(dir, "override.yml")], { env: { SET: "x" }, domain: "localhost" });
+        } catch (e) {
+          result = e;
+        }
+        expect(result === "ok" || result instanceof UserError).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  }, 60_000);
 });

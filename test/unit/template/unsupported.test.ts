@@ -13,13 +13,12 @@ describe("unsupported compose keys are refused, never ignored", () => {
       "services:",
       "  web:",
       "    image: a",
-      "    volumes_from: [db]",
+      "    external_links: [redis_1]",
       "    cpu_count: 2",
       "    colour: blue",
       "  db:",
-      "    extends:",
-      "      file: common.yml",
-      "      service: db",
+      "    image: b",
+      "    gpus: all",
       "flavour: vanilla",
       "models:",
       "  llm: {model: ai/smollm2}",
@@ -28,16 +27,14 @@ describe("unsupported compose keys are refused, never ignored", () => {
     expectGolden(golden("unsupported-keys.txt"), (await errorsOf(yaml)).join("\n") + "\n");
   });
 
-  it("extends: names extends, not a missing image", async () => {
-    expect(await errorsOf("services:\n  db:\n    extends: base\n")).toEqual([
-      "docker-compose.yml:3:5: service 'db': 'extends' is not supported by Berth: Berth does not merge services from other services or files; copy the settings, or use a YAML anchor and `<<:`",
-    ]);
+  it("an extends: whose base is missing names extends, not a missing image", async () => {
+    expect(await errorsOf("services:\n  db:\n    extends: base\n")).toEqual(["docker-compose.yml:3:14: service 'db' extends 'base', which is not a service"]);
   });
 
-  it("a file holding only include: is refused naming include, not read as a service called include", async () => {
-    expect(await errorsOf("include:\n  - other.yml\n")).toEqual([
-      "docker-compose.yml:1:1: top-level 'include' is not supported by Berth: Berth reads one template file; merge the included files into it",
-    ]);
+  it("a file holding only include: is read as includes, not as a service called include", async () => {
+    const errors = await errorsOf("include:\n  - other.yml\n");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^docker-compose\.yml:2:5: cannot read compose file '.*other\.yml': no such file$/);
   });
 
   it("unknown keys in a long-form port are refused; mode is host or ingress", async () => {
