@@ -35,14 +35,8 @@ export interface ImportDifference {
   update: "in-place" | "replace";
 }
 
-export interface ImportEntry {
-  address: Address;
-  type: ResourceType;
-  provider: ProviderName;
-  engineName: string;
-  id: string;
-  madeBy: string;
-  renameTo?: string;
+/** One import of the plan: the candidate's identity, and what the state records for it. */
+export interface ImportEntry extends Pick<ImportCandidate, "address" | "type" | "provider" | "engineName" | "id" | "madeBy" | "renameTo"> {
   /** The service it belongs to (null: shared), recorded with it. */
   service: string | null;
   /** What differs from the template: recorded as it runs, so the next plan shows each as a change. */

@@ -120,12 +120,7 @@ export function plan(input: PlanInput): Plan {
   const changing = new Set(targeted.filter((c) => !isNoOp(c)).map((c) => c.address));
 
   return {
-    formatVersion: "1.0",
-    berthVersion: input.berthVersion,
-    project: input.project,
-    stateLineage: input.stateLineage,
-    stateSerial: input.stateSerial,
-    templateHash: input.templateHash,
+    ...planOrigin(input),
     changes: planned,
     drift: driftPlanned,
     gaps: [...input.observation.gaps],
@@ -133,6 +128,18 @@ export function plan(input: PlanInput): Plan {
     kept,
     // A conflict blocks apply only where the plan changes something: not beside a --target.
     conflicts: conflicts.filter((c) => changing.has(c.address)),
+  };
+}
+
+/** What every plan says about what it was made from: the version, the project, the state and template it was made against. */
+export function planOrigin(input: PlanInput): Pick<Plan, "formatVersion" | "berthVersion" | "project" | "stateLineage" | "stateSerial" | "templateHash"> {
+  return {
+    formatVersion: "1.0",
+    berthVersion: input.berthVersion,
+    project: input.project,
+    stateLineage: input.stateLineage,
+    stateSerial: input.stateSerial,
+    templateHash: input.templateHash,
   };
 }
 

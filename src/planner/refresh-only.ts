@@ -2,7 +2,7 @@ import type { DriftEntry, Plan } from "../core/plan.js";
 import type { RecordedResource } from "../core/types.js";
 import { identifierPaths, normalizePaths, sensitivePaths } from "../core/secrets.js";
 import { detectDrift } from "./drift.js";
-import type { PlanInput } from "./plan.js";
+import { planOrigin, type PlanInput } from "./plan.js";
 
 /**
  * Terraform's refresh-only plan, pure: what changed outside Berth, and nothing to change on the
@@ -26,12 +26,7 @@ export function planRefreshOnly(input: PlanInput): Plan {
     });
   }
   return {
-    formatVersion: "1.0",
-    berthVersion: input.berthVersion,
-    project: input.project,
-    stateLineage: input.stateLineage,
-    stateSerial: input.stateSerial,
-    templateHash: input.templateHash,
+    ...planOrigin(input),
     changes: [],
     drift,
     gaps: [...input.observation.gaps],
