@@ -20,7 +20,10 @@ berth plan -f "$template" -p demo --no-tui --detailed-exitcode
 echo "== what runs"
 berth show -f "$template" -p demo
 
-listen="${BERTH_ROUTER_LISTEN:-127.0.0.1:8480}"
+# The router keeps the address it was first given (an earlier --router-listen may have moved it):
+# ask it instead of assuming 127.0.0.1:8480.
+berth status
+listen="$(berth status --json | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).router.listen??""))')"
 echo
 echo "Reach a tomcat replica through the router (each request may land on another replica):"
 echo "  curl -s -H 'Host: tomcat-sample.localhost' http://${listen}/"

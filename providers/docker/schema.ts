@@ -85,6 +85,11 @@ export const dockerSchema: ProviderSchema = {
     // A routed replica with no fixed host port can run beside its replacement, so the router
     // never loses a backend: create the new one first.
     createBeforeDestroy: (after) => isRouted(after) && hasNoFixedHostPort(after),
+    rolloutParallelism: (after) => {
+      const rollout = after.rollout;
+      if (rollout === null || typeof rollout !== "object" || Array.isArray(rollout)) return null;
+      return Number(rollout.parallelism ?? 1) || 1;
+    },
   },
   image: {
     attributes: {

@@ -36,7 +36,7 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplySummary> {
   const waitFor = prerequisites(plan.changes);
   const done = new Map<Address, Promise<boolean>>();
   const limit = pLimit(Math.max(1, opts.parallelism));
-  const rolling = rollingLimits(steps);
+  const rolling = rollingLimits(steps, providers);
   const referrers = referrersOf(steps);
   const handOvers: Promise<void>[] = [];
   const summary: ApplySummary = { added: 0, changed: 0, destroyed: 0, failed: 0, skipped: 0, ms: 0, interrupted: false };
@@ -158,17 +158,18 @@ export async function executePlan(opts: ExecuteOptions): Promise<ApplySummary> {
 }
 
 /**
- * Create-before-destroy replacements of one service roll a few replicas at a time
- * (aliyun.rolling_updates.parallelism, default 1), so the service never loses capacity.
+ * Create-before-destroy replacements of one service roll a few at a time (the schema says how
+ * many: aliyun.rolling_updates.parallelism for replicas), so the service never loses capacity.
  */
-function rollingLimits(steps: readonly ResourceChange[]): Map<Address, ReturnType<typeof pLimit>> {
+function rollingLimits(steps: readonly ResourceChange[], providers: ReadonlyMap<ProviderName, Provider>): Map<Address, ReturnType<typeof pLimit>> {
   const byService = new Map<string, ReturnType<typeof pLimit>>();
   const out = new Map<Address, ReturnType<typeof pLimit>>();
   for (const c of steps) {
+    if (!isCreateBeforeDestroy(c) || !c.service || !c.after) continue;
     // Only what declares a rollout rolls: an image replaced create-first does not share its service's limit.
-    if (c.actions.length !== 2 || c.actions[0] !== "create" || !c.service || !c.after?.rollout) continue;
-    const rollout = c.after.rollout as { parallelism?: number };
-    const parallelism = Math.max(1, Number(rollout.parallelism ?? 1) || 1);
+    const declared = providers.get(c.provider)?.schema[c.type]?.rolloutParallelism?.(c.after);
+    if (declared === undefined || declared === null) continue;
+    const parallelism = Math.max(1, Math.floor(declared) || 1);
     if (!byService.has(c.service)) byService.set(c.service, pLimit(parallelism));
     out.set(c.address, byService.get(c.service)!);
   }

@@ -59,6 +59,11 @@ export interface ResourceSchema {
    * adopting it changes and removes nothing; otherwise it is a conflict the user resolves.
    */
   adoptsForeign?: boolean;
+  /**
+   * How many replacements of one service may be under way at once (a rolling update), or null
+   * when the resource does not roll: replacements then run as the parallelism allows.
+   */
+  rolloutParallelism?: (after: Attributes) => number | null;
   /** The user protected it (Terraform's prevent_destroy; Berth's label): deleting or replacing it needs --allow-destroy. */
   protectedFromDestroy?: (attributes: Attributes) => boolean;
 }

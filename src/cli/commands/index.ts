@@ -7,6 +7,7 @@ import { registerShowCommands } from "./show.js";
 import { registerDiscoveryCommands } from "./discovery.js";
 import { registerImportCommand } from "./import.js";
 import { registerHistoryCommand } from "./history.js";
+import { registerStatusCommand } from "./status.js";
 
 /** Flags every command that reads a template shares (DESIGN.md's settings table). */
 export function withProjectFlags(cmd: Command): Command {
@@ -29,4 +30,5 @@ export function registerCommands(program: Command, output: Output): void {
   registerDiscoveryCommands(program, output);
   registerImportCommand(program, output);
   registerHistoryCommand(program, output);
+  registerStatusCommand(program, output);
 }

@@ -165,6 +165,15 @@ describe("the router through the CLI (real dockerd and nginx)", () => {
     const again = await run(example, "plan", "--detailed-exitcode");
     expect(again.code, output(again)).toBe(0);
     expect(again.stdout).toContain("No changes.");
+
+    // berth status names the router's real address and the project it serves (the demo curls it).
+    const status = await berth(["status", "--json"], { env: { BERTH_ROUTER_DIR: routerDir } });
+    expect(status.code, output(status)).toBe(0);
+    const router = JSON.parse(status.stdout).router;
+    expect(router).toMatchObject({ running: true, listen, dir: routerDir });
+    expect(router.projects).toContain(example.project);
+    const statusText = await berth(["status"], { env: { BERTH_ROUTER_DIR: routerDir } });
+    expect(statusText.stdout).toContain(`router: running (pid ${router.pid}) on ${listen}`);
   });
 
   it("routes tomcat.ir to the 4 replicas of tomcat1 and tomcat2 (route to node)", async () => {

@@ -1,0 +1,27 @@
+import type { Command } from "commander";
+import type { Output } from "../output.js";
+
+/**
+ * What Berth runs beside the projects on this machine: the shared router (whether it runs,
+ * where it listens, its live generation and the projects it serves). `--json` for scripts:
+ * the demo reads the router's real address from it instead of assuming 127.0.0.1:8480.
+ */
+export function registerStatusCommand(program: Command, output: Output): void {
+  program
+    .command("status")
+    .description("the shared router: running, address, generation, projects (BERTH_ROUTER_DIR)")
+    .option("--json", "machine-readable")
+    .action(async (flags: { json?: boolean }) => {
+      const { routerStatus } = await import("../../../providers/routing/routing-provider.js");
+      const router = await routerStatus();
+      if (flags.json) {
+        output.out(JSON.stringify({ router }, null, 2));
+        return;
+      }
+      const state = router.running ? `running (pid ${router.pid})` : "not running";
+      output.out(`router: ${state}${router.listen ? ` on ${router.listen}` : ""}, ${router.dir}`);
+      if (router.generation !== null) output.out(`  generation ${router.generation}, ${router.reloads} reloads, ${router.starts} starts${router.lastReloadMs !== null ? `; last reload served in ${router.lastReloadMs} ms` : ""}`);
+      output.out(`  projects: ${router.projects.length > 0 ? router.projects.join(", ") : "none"}`);
+      if (router.running && router.servingHash !== router.configHash) output.out("  warning: the router does not serve its live configuration yet");
+    });
+}
