@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type Docker from "dockerode";
-import { berth, copyExample, editFile, httpGet, privateRouter, requireDocker, runProcess, uniqueProject } from "../helpers.js";
+import { berth, copyExample, editFile, httpGet, privateRouter, removeProject, requireDocker, runProcess, uniqueProject } from "../helpers.js";
 
 const COMPOSE = "/usr/bin/docker-compose";
 
@@ -23,6 +23,7 @@ async function removeAll(docker: Docker, project: string): Promise<void> {
   for (const c of [...containers, ...berthOnes]) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
   for (const n of networks) await docker.getNetwork(n.Id).remove().catch(() => {});
   for (const v of volumes) await docker.getVolume(v.Name).remove({ force: true }).catch(() => {});
+  await removeProject(docker, project);
 }
 
 function idsByName(containers: Docker.ContainerInfo[]): Record<string, string> {
@@ -117,6 +118,7 @@ describe("berth import: compose v2's names, and a container named on the command
   });
   afterAll(async () => {
     if (docker) await removeAll(docker, project);
+    if (docker) await removeProject(docker, `${project}h`);
     await docker?.getContainer(`${project}-hand`).remove({ force: true }).catch(() => {});
   });
 
