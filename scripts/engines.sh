@@ -16,7 +16,9 @@ ETCD_DATA=$STATE_DIR/etcd-data
 
 # docker-compose (1.29) is the peer the compose-corpus test reads every file with, and the
 # benchmarks measure against: the tests need it, so it is required like the engines.
-REQUIRED_PKGS=(docker.io etcd-server nginx libnginx-mod-stream busybox-static tmux curl openssl docker-compose)
+# iproute2 (ip netns, veth, bridge): the swarm lab (scripts/swarm-lab.sh) the swarm e2e tests start;
+# it also needs util-linux's nsenter/unshare and dpkg-deb, which every Debian has.
+REQUIRED_PKGS=(docker.io etcd-server nginx libnginx-mod-stream busybox-static tmux curl openssl docker-compose iproute2)
 OPTIONAL_PKGS=()
 
 say() { printf 'engines: %s\n' "$*"; }

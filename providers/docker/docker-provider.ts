@@ -236,7 +236,7 @@ export class DockerProvider implements Provider {
   }
 
   private async createContainer(after: ContainerAttributes, address: string, ctx: ApplyContext): Promise<Attributes> {
-    await ensureImage(this.docker, after.image, { service: after.service, address, pullPolicy: after.pull_policy }, (m) => ctx.log(m));
+    await ensureImage(this.docker, after.image, { service: after.service, address, pullPolicy: after.pull_policy, knownId: after.image_id }, (m) => ctx.log(m));
     await this.noteStartInterval(after, ctx);
     const started = await createAndStart(this.docker, after, {
       name: after.name,
@@ -281,7 +281,7 @@ export class DockerProvider implements Provider {
 
   /** The new replica beside the old one, under a temporary name, ready to serve. */
   private async createReplacement(before: ContainerAttributes, after: ContainerAttributes, address: string, ctx: ApplyContext): Promise<Attributes> {
-    await ensureImage(this.docker, after.image, { service: after.service, address, pullPolicy: after.pull_policy }, (m) => ctx.log(m));
+    await ensureImage(this.docker, after.image, { service: after.service, address, pullPolicy: after.pull_policy, knownId: after.image_id }, (m) => ctx.log(m));
     await this.noteStartInterval(after, ctx);
     const nextName = `${after.name}${TEMPORARY_SUFFIX}`;
     ctx.log(`starting ${nextName} beside ${before.name}`);

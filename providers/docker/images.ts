@@ -58,11 +58,12 @@ export async function hasImage(docker: Docker, image: string): Promise<boolean> 
 export async function ensureImage(
   docker: Docker,
   image: string,
-  who: { service: string; address: string; pullPolicy?: "always" | "missing" | "never" },
+  who: { service: string; address: string; pullPolicy?: "always" | "missing" | "never"; knownId?: string | null },
   log: (message: string) => void,
 ): Promise<void> {
   const policy = who.pullPolicy ?? "missing";
-  if (policy !== "always" && (await hasImage(docker, image))) return;
+  // The plan resolved the tag to an image ID on this engine: it is here, no need to ask again.
+  if (policy !== "always" && (who.knownId || (await hasImage(docker, image)))) return;
   if (policy === "never") {
     throw new UserError("E_IMAGE", `service ${who.service}: image '${image}' is not available locally and pull_policy: never forbids pulling it`, {
       address: who.address,

@@ -15,6 +15,8 @@ export interface GlobalFlags {
   build?: boolean;
   /** --profile, repeatable. */
   profile?: string[];
+  /** --engine docker|swarm. */
+  engine?: string;
   /** --target addresses (plan, apply): a targeted service runs whatever its profiles. */
   target?: string[];
 }
@@ -26,6 +28,8 @@ export interface Settings {
   etcdEndpoints: string[];
   /** Enabled compose profiles: --profile, else COMPOSE_PROFILES (comma-separated), as compose reads them. */
   profiles: string[];
+  /** --engine, else BERTH_ENGINE; null: the template's x-berth.engine, else docker (see engineOf). */
+  engine: string | null;
 }
 
 export function resolveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv): Settings {
@@ -40,6 +44,7 @@ export function resolveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv): Set
       .filter(Boolean)
       .map((s) => (/^[a-z]+:\/\//.test(s) ? s : `http://${s}`)),
     profiles: flags.profile?.length ? flags.profile : commaList(env.COMPOSE_PROFILES ?? ""),
+    engine: flags.engine ?? (env.BERTH_ENGINE || null),
   };
 }
 

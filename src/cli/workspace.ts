@@ -1,6 +1,6 @@
 import path from "node:path";
 import { UserError, type Diagnostic } from "../core/errors.js";
-import type { Provider } from "../core/provider.js";
+import type { Provider, TemplateModel } from "../core/provider.js";
 import type { DesiredResource, Observation, ObservedResource, ProviderName, RecordedResource } from "../core/types.js";
 import { buildDesired, type ModelOptions } from "../model/desired.js";
 import { secretReuseWarnings } from "../core/secret-reuse.js";
@@ -11,7 +11,7 @@ import type { Template } from "../template/types.js";
 import type { StateBackend, StateFile } from "../../state/backend.js";
 import { openStateBackend } from "../../state/open-backend.js";
 import { normalizeProjectName, resolveSettings, targetedServices, type GlobalFlags, type Settings } from "./settings.js";
-import { createProviders } from "./providers.js";
+import { createProviders, engineOf } from "./providers.js";
 
 /** Everything a command needs about "this project": template, desired resources, state. */
 export interface Workspace {
@@ -45,13 +45,15 @@ export async function openWorkspace(flags: GlobalFlags, output?: Output, env: No
     discoveryCertsDir: env.BERTH_DISCOVERY_CERTS ? path.resolve(env.BERTH_DISCOVERY_CERTS) : undefined,
     noBuild: flags.build === false,
   };
-  const desiredModel = buildDesired(template, modelOptions);
   const backend = await openStateBackend(flags.state, { templateDir: template.dir, project });
-  const providers = createProviders(settings, project);
-  const state = upgradeState(await backend.read(), providers);
+  const stored = await backend.read();
+  // The state says which engine it was applied with, when nothing else does (engineOf).
+  const providers = createProviders(settings, project, env, engineOf(settings, template.engine, stored?.resources ?? []));
+  const state = upgradeState(stored, providers);
   if (state && state.project !== project) {
     throw new UserError("E_STATE_PROJECT", `state at ${backend.location} belongs to project '${state.project}', not '${project}'`);
   }
+  const desiredModel = modelOf(template, modelOptions, providers);
   output?.useMasker(workspaceMasker(desiredModel.resources, state?.resources ?? [], providers));
   return {
     template,
@@ -62,12 +64,18 @@ export async function openWorkspace(flags: GlobalFlags, output?: Output, env: No
     backend,
     state,
     providers,
-    warnings: [...template.warnings, ...addonWarnings(template, settings), ...secretReuse(desiredModel.resources, providers)],
+    warnings: [...template.warnings.filter((w) => !desiredModel.mootWarnings?.includes(w.code)), ...addonWarnings(template, settings), ...secretReuse(desiredModel.resources, providers)],
     close: async () => {
       await Promise.all([...providers.values()].map((p) => p.close?.()));
       await backend.close?.();
     },
   };
+}
+
+/** The one-engine model, unless a provider reads the template itself (an engine of services). */
+function modelOf(template: Template, opts: ModelOptions, providers: ReadonlyMap<ProviderName, Provider>): TemplateModel {
+  const modeller = [...providers.values()].find((p) => p.modelTemplate);
+  return modeller?.modelTemplate ? modeller.modelTemplate(template, { project: opts.project, env: opts.env ?? {} }) : buildDesired(template, opts);
 }
 
 /**

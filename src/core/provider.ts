@@ -1,6 +1,7 @@
 import type { Attributes, DesiredResource, Observed, ProviderName, RecordedResource, ResourceType } from "./types.js";
 import type { ResourceChange } from "./plan.js";
 import type { ImportCandidate } from "./import.js";
+import type { Template } from "../template/types.js";
 
 /** How a change to one attribute is carried out. */
 export type UpdateRule =
@@ -66,6 +67,11 @@ export interface ResourceSchema {
   rolloutParallelism?: (after: Attributes) => number | null;
   /** The user protected it (Terraform's prevent_destroy; Berth's label): deleting or replacing it needs --allow-destroy. */
   protectedFromDestroy?: (attributes: Attributes) => boolean;
+  /**
+   * A change made outside Berth to attributes this schema updates in place is undone by an update,
+   * not a replacement (a swarm service scaled by hand is scaled back: the engine converges it).
+   */
+  driftUpdatesInPlace?: boolean;
 }
 
 export type ProviderSchema = Partial<Record<ResourceType, ResourceSchema>>;
@@ -168,6 +174,11 @@ export interface Provider {
   /** Takes one over without recreating it (a rename at most); returns the attributes to record. */
   adopt?(candidate: ImportCandidate, record: Attributes): Promise<Attributes>;
   /**
+   * The provider reads the template itself (an engine that runs services, not containers): what
+   * it returns replaces the one-engine model of src/model. At most one configured provider has it.
+   */
+  modelTemplate?(template: Template, opts: TemplateModelOptions): TemplateModel;
+  /**
    * The ports each image EXPOSEs, as the engine that runs them knows: the model needs them for
    * the link variables of services that expose none. An engine provider answers; others leave it out.
    */
@@ -181,4 +192,16 @@ export interface Provider {
   releaseKept?(project: string, keptSerials: readonly number[]): Promise<void>;
   /** Release connections so the process can exit. */
   close?(): Promise<void>;
+}
+
+export interface TemplateModelOptions {
+  project: string;
+  /** The environment the template was interpolated with: secrets taken from it are masked. */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface TemplateModel {
+  resources: DesiredResource[];
+  /** Codes of the loader's warnings this model makes moot (deploy.update_config "has no effect on one engine"). */
+  mootWarnings?: string[];
 }

@@ -1,6 +1,6 @@
 import { UserError } from "../core/errors.js";
 import type { Address, Attributes, DependencyCondition, DesiredResource } from "../core/types.js";
-import type { BuildSpec, RouteSpec, ServiceSpec, Template } from "../template/types.js";
+import type { BuildSpec, Healthcheck, RouteSpec, ServiceSpec, Template } from "../template/types.js";
 import type { ContainerAttributes, HealthcheckAttr, ImageAttributes, PortAttr } from "../../providers/docker/attributes.js";
 import {
   builtImageTag,
@@ -198,17 +198,7 @@ function sharedContainerFacts(
         ? [`${opts.discoveryCertsDir}:${ADDON_CERT_DIR}:ro`]
         : []),
     ],
-    healthcheck: spec.healthcheck
-      ? {
-          test: spec.healthcheck.test,
-          interval_seconds: spec.healthcheck.intervalSeconds,
-          timeout_seconds: spec.healthcheck.timeoutSeconds,
-          retries: spec.healthcheck.retries,
-          start_period_seconds: spec.healthcheck.startPeriodSeconds,
-          // Only when set: containers planned before it existed keep their config hash.
-          ...(spec.healthcheck.startIntervalSeconds !== null ? { start_interval_seconds: spec.healthcheck.startIntervalSeconds } : {}),
-        }
-      : null,
+    healthcheck: spec.healthcheck ? healthcheckAttr(spec.healthcheck) : null,
     rollout: { create_before_destroy: spec.aliyun.routes.length > 0, parallelism: spec.aliyun.parallelism },
     sensitiveValues: { ...sensitiveValues(spec, opts.env ?? {}), ...files.secrets },
     files: files.files,
@@ -227,6 +217,19 @@ function sharedContainerFacts(
       ...(project.builtImage ? [project.builtImage] : []),
       ...serviceDeps(spec).flatMap((d) => replicaAddresses(byName.get(d))),
     ],
+  };
+}
+
+/** A healthcheck as recorded (seconds), for one engine's containers and a swarm's services alike. */
+export function healthcheckAttr(h: Healthcheck): HealthcheckAttr {
+  return {
+    test: h.test,
+    interval_seconds: h.intervalSeconds,
+    timeout_seconds: h.timeoutSeconds,
+    retries: h.retries,
+    start_period_seconds: h.startPeriodSeconds,
+    // Only when set: containers planned before it existed keep their config hash.
+    ...(h.startIntervalSeconds !== null ? { start_interval_seconds: h.startIntervalSeconds } : {}),
   };
 }
 

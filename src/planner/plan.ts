@@ -27,7 +27,7 @@ import { diffAttributes, ruleFor, sameValue, withComputed } from "./attribute-di
 import { detectDrift, type Drift } from "./drift.js";
 import { nameAndIndex } from "../core/address-parts.js";
 import { PREVENT_DESTROY_LABEL } from "../core/lifecycle.js";
-import { resolveReference } from "../core/references.js";
+import { referencedAddresses, resolveReference } from "../core/references.js";
 import { identifierPaths, normalizePaths, sensitivePaths } from "../core/secrets.js";
 
 export interface PlanInput {
@@ -188,10 +188,14 @@ function refuseDataLoss(
 function planKept(d: DesiredResource, r: RecordedResource, drift: Drift | undefined, schema: ResourceSchema | undefined, forced: boolean): ResourceChange {
   if (drift?.kind === "missing") return change(d, ["create"], null, d.attributes, [], "drift-missing");
   const after = withComputed(schema, d.attributes, r.attributes);
-  if (drift?.kind === "changed") return replacement(d, r.attributes, after, drift.keys.map((k) => [k]), "drift-changed", schema);
+  if (drift?.kind === "changed" && !(schema?.driftUpdatesInPlace && drift.keys.every((k) => ruleFor(schema, k).update === "in-place"))) {
+    return replacement(d, r.attributes, after, drift.keys.map((k) => [k]), "drift-changed", schema);
+  }
   if (forced) return replacement(d, r.attributes, after, [], "forced-by-replace", schema);
   const diff = diffAttributes(schema, d.attributes, r.attributes);
   if (diff.replace.length > 0) return replacement(d, r.attributes, after, replacePathsOf(diff.replace, d.attributes, r.attributes), "attributes-changed", schema);
+  // The record as the engine has it now, so the update shows what undoing the drift changes.
+  if (drift?.kind === "changed") return change(d, ["update"], { ...r.attributes, ...drift.entry.after }, after, [], "drift-changed");
   if (drift?.kind === "stopped") {
     // The record as the engine has it (stopped), so the update shows what starting it changes.
     return change(d, ["update"], { ...r.attributes, ...drift.entry.after }, after, [], "drift-stopped");
@@ -481,5 +485,13 @@ function applyTargets(changes: ResourceChange[], targets: readonly Address[]): R
     for (const dep of byAddress.get(address)?.dependsOn ?? []) visit(dep);
   };
   for (const c of changes) if (targets.some((t) => addressMatches(t, c.address))) visit(c.address);
+  // What refers to a targeted change's values only after apply (an upstream's endpoints of a replaced
+  // replica) comes along: left out, it would point at what the change removes.
+  for (const c of changes) {
+    if (!c.knownAfterApply?.length || keep.has(c.address)) continue;
+    const refs = c.knownAfterApply.flatMap((attribute) => referencedAddresses(c.references ? { [attribute]: c.references[attribute] } : undefined));
+    // Only itself: its other references stay as recorded, and the executor reads them from the state.
+    if (refs.some((a) => keep.has(a))) keep.add(c.address);
+  }
   return changes.map((c) => (keep.has(c.address) ? c : { ...c, actions: ["no-op"], after: c.before, reason: null }));
 }

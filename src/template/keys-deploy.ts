@@ -27,6 +27,7 @@ export const DEPLOY_READERS: Record<string, Reader> = {
 
 /** deploy.<key> other than replicas; false: not a deploy key Berth knows. */
 export function readDeployKey(ctx: LoadContext, entry: MapEntry, draft: ServiceDraft, service: string): void {
+  draft.spec.deploy[entry.key] = { value: plainValue(entry.value), loc: entry.valueLoc };
   const reader = DEPLOY_READERS[entry.key];
   if (reader) return reader(ctx, entry, draft, service);
   if (SWARM_ONLY.has(entry.key)) {
@@ -101,4 +102,10 @@ function sections(ctx: LoadContext, entry: MapEntry, what: string): MapEntry[] {
   if (isMap(entry.value)) return mapEntries(ctx, entry.value);
   ctx.error("E_TYPE", `${what} must be a map, got ${describe(entry.value)}`, entry.valueLoc);
   return [];
+}
+
+/** A YAML node as plain JSON (anchors resolved by the document), for engines that read deploy: whole. */
+function plainValue(node: MapEntry["value"]): unknown {
+  const json = (node as { toJSON?: () => unknown } | null)?.toJSON?.();
+  return json === undefined ? null : json;
 }

@@ -70,6 +70,7 @@ function readTemplate(ctx: LoadContext, root: YamlNode): Omit<Template, "warning
     networks: top.networks,
     files: top.files,
     format: top.format,
+    engine: top.engine,
     hash: templateHash(ctx),
   };
 }

@@ -105,6 +105,7 @@ export function newDraft(name: string, loc: SourceLoc): ServiceDraft {
       volumesFrom: [],
       profiles: [],
       settings: {},
+      deploy: {},
       keyLocs: {},
     },
     envFromFiles: {},

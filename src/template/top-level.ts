@@ -22,6 +22,8 @@ export interface TopLevel {
   networks: NetworkDecl[];
   files: FileDecl[];
   format: "v1" | "services";
+  /** `x-berth: {engine: swarm}`: the engine the template asks for. */
+  engine: { value: string; loc: SourceLoc } | null;
 }
 
 /**
@@ -41,7 +43,11 @@ export function readTopLevel(ctx: LoadContext, root: YamlNode): TopLevel | null 
   const entries = mapEntries(ctx, root);
   // `include:` exists only in the later format: a file holding just that is not a v1 service called include.
   const isServicesFormat = entries.some((e) => e.key === "services" || e.key === "version" || e.key === "include");
-  const top = isServicesFormat ? readServicesFormat(ctx, entries) : { name: null, services: entries.filter((e) => !e.key.startsWith("x-")).map(toService), volumes: [], networks: [], files: [], format: "v1" as const };
+  const top = isServicesFormat
+    ? readServicesFormat(ctx, entries)
+    : { name: null, services: entries.filter((e) => !e.key.startsWith("x-")).map(toService), volumes: [], networks: [], files: [], format: "v1" as const, engine: null };
+  const berth = entries.find((e) => e.key === "x-berth");
+  if (top && berth) top.engine = readBerthExtension(ctx, berth);
   // A file of includes whose includes failed (reported) would only repeat that here.
   const includes = entries.some((e) => e.key === "include");
   if (top?.services.length === 0 && !includes) ctx.error("E_NO_SERVICES", "the template defines no services", ctx.loc(root));
@@ -83,7 +89,7 @@ export const TOP_LEVEL_READERS: Record<string, TopLevelReader> = {
 
 /** null when `services:` itself is wrong (already reported). */
 function readServicesFormat(ctx: LoadContext, entries: MapEntry[]): TopLevel | null {
-  const top: TopLevel = { name: null, services: [], volumes: [], networks: [], files: [], format: "services" };
+  const top: TopLevel = { name: null, services: [], volumes: [], networks: [], files: [], format: "services", engine: null };
   let servicesValid = true;
   if (!entries.some((e) => e.key === "services" || e.key === "include")) ctx.error("E_TYPE", "a template with version: needs a services: map", entries[0].keyLoc);
   for (const entry of entries) {
@@ -113,4 +119,26 @@ function readName(ctx: LoadContext, entry: MapEntry): string | null {
 
 function readVersion(ctx: LoadContext, entry: MapEntry): void {
   if (scalarText(entry.value) === undefined) ctx.error("E_TYPE", `version must be a string like '3.8', got ${describe(entry.value)}`, entry.valueLoc);
+}
+
+/** Engines a template may ask for with x-berth.engine (the settings' --engine takes the same). */
+export const ENGINES = ["docker", "swarm"] as const;
+
+/** `x-berth:` Berth's own settings in the template; only `engine` so far. */
+function readBerthExtension(ctx: LoadContext, entry: MapEntry): TopLevel["engine"] {
+  if (!isMap(entry.value)) {
+    ctx.error("E_TYPE", `x-berth must be a map (engine), got ${describe(entry.value)}`, entry.valueLoc);
+    return null;
+  }
+  let engine: TopLevel["engine"] = null;
+  for (const e of mapEntries(ctx, entry.value)) {
+    if (e.key !== "engine") {
+      ctx.error("E_UNSUPPORTED_KEY", `x-berth.${e.key} is not a Berth setting (x-berth takes engine)`, e.keyLoc);
+      continue;
+    }
+    const value = scalarText(e.value);
+    if (value !== undefined && (ENGINES as readonly string[]).includes(value)) engine = { value, loc: e.valueLoc };
+    else ctx.error("E_ENGINE", `x-berth.engine must be ${ENGINES.join(" or ")}, got ${describe(e.value)}`, e.valueLoc);
+  }
+  return engine;
 }

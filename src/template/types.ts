@@ -18,6 +18,8 @@ export interface Template {
   volumes: VolumeDecl[];
   /** v1: services at the top (the article's format); services: the later format with `services:`. */
   format: "v1" | "services";
+  /** `x-berth: {engine: docker|swarm}` when the template names the engine it runs on. */
+  engine: { value: string; loc: SourceLoc } | null;
   /** Services left out because none of their profiles is enabled, sorted. */
   inactiveServices: string[];
   warnings: Diagnostic[];
@@ -245,8 +247,18 @@ export interface ServiceSpec {
   profiles: string[];
   /** Engine settings (keys-container.ts), by compose key; a key left unset is absent. */
   settings: ContainerSettings;
+  /**
+   * `deploy:` entries other than replicas, as written (plain JSON values): an engine that runs
+   * services rather than containers (swarm) reads them whole; one engine reads `settings`.
+   */
+  deploy: Record<string, DeployEntry>;
   /** Where each key of the service was written: semantic errors point here ("links", "ports", "labels.aliyun.scale"). */
   keyLocs: Record<string, SourceLoc>;
+}
+
+export interface DeployEntry {
+  value: unknown;
+  loc: SourceLoc;
 }
 
 export interface Ulimit {

@@ -111,3 +111,27 @@ export async function privateRouter(prefix: string): Promise<{ env: Record<strin
   const listen = `127.0.0.1:${await freePort()}`;
   return { env: { BERTH_ROUTER_DIR: dir, BERTH_ROUTER_LISTEN: listen }, listen, stop: async () => void (await stopRouter(dir)) };
 }
+
+/** Runs a shell script in a container and returns what it printed (stdout and stderr). */
+export async function execIn(docker: Docker, container: string, script: string): Promise<string> {
+  const run = await docker.getContainer(container).exec({ Cmd: ["sh", "-c", script], AttachStdout: true, AttachStderr: true });
+  const stream = await run.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    stream.on("data", (d: Buffer) => chunks.push(d));
+    stream.on("end", resolve);
+    stream.on("error", reject);
+  });
+  return demux(Buffer.concat(chunks));
+}
+
+/** The engine frames exec output (8-byte header per chunk) when no TTY is attached. */
+function demux(raw: Buffer): string {
+  let out = "";
+  for (let i = 0; i + 8 <= raw.length; ) {
+    const size = raw.readUInt32BE(i + 4);
+    out += raw.subarray(i + 8, i + 8 + size).toString("utf8");
+    i += 8 + size;
+  }
+  return out;
+}

@@ -18,6 +18,7 @@ export function withProjectFlags(cmd: Command): Command {
     .option("--domain <domain>", "default domain for bare virtual hosts (BERTH_DOMAIN, default localhost)")
     .option("--publish-address <ip>", "address ports are published on (BERTH_PUBLISH_ADDRESS, default 127.0.0.1)")
     .option("--router-listen <addr>", "router listen address host:port (BERTH_ROUTER_LISTEN)")
+    .option("--engine <engine>", "docker (one engine) or swarm (DOCKER_HOST names a manager) (BERTH_ENGINE, x-berth.engine; default docker)")
     .option("--etcd <endpoints>", "etcd endpoints, comma-separated (BERTH_ETCD_ENDPOINTS, ETCD_NODES)")
     .option("--profile <name>", "enable a compose profile (repeatable; COMPOSE_PROFILES; '*' enables all)", collect, [])
     .addOption(new Option("--no-tui", "plain text even on a terminal"));

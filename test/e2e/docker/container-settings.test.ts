@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
-import { berth, editFile, removeProject, requireDocker, uniqueProject } from "../helpers.js";
+import { berth, editFile, execIn, removeProject, requireDocker, uniqueProject } from "../helpers.js";
 
 const MIB = 1024 * 1024;
 
@@ -72,7 +72,7 @@ describe("container settings on the real Docker engine", () => {
     expect(info.Config.Env).toContain("FROM_ENV_FILE=yes");
     expect(host.Binds).toEqual([`${path.join(dir, "site")}:/site:ro`]);
     // Inside, not only on paper: the kernel and the mount see the settings too.
-    expect(await exec(docker, `${project}-web`, "cat /proc/sys/net/core/somaxconn; ulimit -n; cat /site/index.html")).toBe("1024\n1024\nhello\n");
+    expect(await execIn(docker, `${project}-web`, "cat /proc/sys/net/core/somaxconn; ulimit -n; cat /site/index.html")).toBe("1024\n1024\nhello\n");
 
     const again = await run("plan", "--detailed-exitcode");
     expect(again.stdout).toContain("No changes.");
@@ -109,29 +109,6 @@ describe("container settings on the real Docker engine", () => {
     await expect(inspect()).rejects.toThrow();
   });
 });
-
-async function exec(docker: Docker, container: string, script: string): Promise<string> {
-  const run = await docker.getContainer(container).exec({ Cmd: ["sh", "-c", script], AttachStdout: true, AttachStderr: true });
-  const stream = await run.start({ hijack: true, stdin: false });
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    stream.on("data", (d: Buffer) => chunks.push(d));
-    stream.on("end", resolve);
-    stream.on("error", reject);
-  });
-  return demux(Buffer.concat(chunks));
-}
-
-/** The engine frames exec output (8-byte header per chunk) when no TTY is attached. */
-function demux(raw: Buffer): string {
-  let out = "";
-  for (let i = 0; i + 8 <= raw.length; ) {
-    const size = raw.readUInt32BE(i + 4);
-    out += raw.subarray(i + 8, i + 8 + size).toString("utf8");
-    i += 8 + size;
-  }
-  return out;
-}
 
 /** Through the real CLI: refusals fail validate with every place at once; profiles choose what is planned. */
 describe("refused keys and profiles, as the CLI reports them", () => {

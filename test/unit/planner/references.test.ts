@@ -72,3 +72,11 @@ describe("references: an upstream's endpoints", () => {
     expect(summarize(planOf({ desired, recorded: upgraded, schemas }))).toEqual(["upstream.web.localhost: update (attributes-changed)"]);
   });
 });
+
+describe("references and --target", () => {
+  it("a targeted replacement brings the upstream that must move over to the new replica", async () => {
+    const recorded = applied(await desiredFrom(routed("berth/web:1")));
+    const p = planOf({ desired: await desiredFrom(routed("berth/web:2")), recorded, schemas, targets: ["container.web[0]"] });
+    expect(summarize(p)).toEqual(["container.web[0]: create,delete (attributes-changed)", "upstream.web.localhost: update (attributes-changed)"]);
+  });
+});
