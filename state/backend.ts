@@ -1,4 +1,7 @@
 import type { RecordedResource } from "../src/core/types.js";
+import type { AppliedConfiguration } from "../src/core/history.js";
+
+export type { AppliedConfiguration };
 
 /** The state file of DESIGN.md. */
 export interface StateFile {
@@ -7,7 +10,13 @@ export interface StateFile {
   serial: number;
   project: string;
   resources: RecordedResource[];
+  /**
+   * The last applied configurations, oldest first (`berth history`, `berth rollback`). Absent in
+   * states written before it was kept, and in a state nothing was applied to since.
+   */
+  history?: AppliedConfiguration[];
 }
+
 
 /** Who holds a lock: printed to whoever is refused. */
 export interface LockHolder {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Address, AttrValue, RecordedResource } from "../src/core/types.js";
-import type { StateFile } from "./backend.js";
+import type { AppliedConfiguration, StateFile } from "./backend.js";
 import { compareAddresses } from "../src/core/address-order.js";
 
 export { compareAddresses };
@@ -15,14 +15,23 @@ export function emptyState(project: string, lineage: string): StateFile {
   return { version: 1, lineage, serial: 0, project, resources: [] };
 }
 
-/** The state to write after `prev`: next serial, same lineage (a new one when there is none). */
-export function nextState(prev: StateFile | null, project: string, resources: readonly RecordedResource[]): StateFile {
+/**
+ * The state to write after `prev`: next serial, same lineage (a new one when there is none),
+ * the history carried over unless a new one is given.
+ */
+export function nextState(
+  prev: StateFile | null,
+  project: string,
+  resources: readonly RecordedResource[],
+  history: readonly AppliedConfiguration[] | undefined = prev?.history,
+): StateFile {
   return {
     version: 1,
     lineage: prev?.lineage ?? newLineage(),
     serial: (prev?.serial ?? 0) + 1,
     project,
     resources: sortByAddress(resources),
+    ...(history && history.length > 0 ? { history: [...history] } : {}),
   };
 }
 
@@ -45,6 +54,8 @@ export function serializeState(state: StateFile): string {
     serial: state.serial,
     project: state.project,
     resources: sortByAddress(state.resources).map(orderResourceKeys),
+    // Last: a reader of the file finds what runs first.
+    ...(state.history && state.history.length > 0 ? { history: state.history } : {}),
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }
@@ -92,6 +103,15 @@ export function parseState(text: string): { state: StateFile } | { problem: stri
     if (r === null || typeof r !== "object" || typeof r.address !== "string" || typeof r.type !== "string"
       || typeof r.provider !== "string" || r.attributes === null || typeof r.attributes !== "object") {
       return { problem: `resource #${i + 1} lacks address, type, provider or attributes` };
+    }
+  }
+  if (candidate.history !== undefined) {
+    if (!Array.isArray(candidate.history)) return { problem: "history is not a list" };
+    for (const [i, entry] of candidate.history.entries()) {
+      const h = entry as Record<string, unknown> | null;
+      if (h === null || typeof h !== "object" || !Number.isInteger(h.serial) || !Array.isArray(h.resources)) {
+        return { problem: `history entry #${i + 1} lacks serial or resources` };
+      }
     }
   }
   return { state: candidate as unknown as StateFile };

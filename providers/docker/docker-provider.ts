@@ -2,7 +2,8 @@ import { endpointsOf } from "./endpoints.js";
 import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
 import { hasAction, type ResourceChange } from "../../src/core/plan.js";
-import type { ApplyContext, Provider, RefreshContext, ReplaceInSteps } from "../../src/core/provider.js";
+import type { ApplyContext, ImportContext, KeepContext, Provider, RefreshContext, ReplaceInSteps } from "../../src/core/provider.js";
+import type { ImportCandidate } from "../../src/core/import.js";
 import type { Attributes, DesiredResource, Observed, RecordedResource } from "../../src/core/types.js";
 import type { ContainerAttributes, NetworkAttachmentAttr, NetworkAttributes, PortAttr } from "./attributes.js";
 import { applyImage, digestBuildContexts, observeImages } from "./image-resource.js";
@@ -18,6 +19,8 @@ import { madeBy } from "./foreign.js";
 import { checkExternalResources } from "./external.js";
 import { applyNetwork, observeNetworks } from "./networks.js";
 import { applyVolume, observeVolumes } from "./volumes.js";
+import { adoptObject, findImportable } from "./import.js";
+import { KEPT_IMAGE, keepImages, releaseKeptImages, resolvePinned } from "./keep.js";
 
 export interface DockerProviderOptions {
   docker?: Docker;
@@ -54,7 +57,7 @@ export class DockerProvider implements Provider {
       const [containers, holdingNames, networks, volumes, images] = await Promise.all([
         this.docker.listContainers({ all: true, filters: { label: [`${LABEL_PROJECT}=${ctx.project}`] } }),
         listHoldingNames(this.docker, [...wantedContainers.keys()]),
-        observeNetworks(this.docker, ctx.project, ctx.desired),
+        observeNetworks(this.docker, ctx.project, ctx.desired, ctx.recorded),
         observeVolumes(this.docker, ctx.project, ctx.desired),
         observeImages(this.docker, ctx.recorded),
       ]);
@@ -63,7 +66,9 @@ export class DockerProvider implements Provider {
       const oneShots = new Set(ctx.recorded.filter((r) => r.attributes.one_shot === true).map((r) => r.address));
       const byId = new Map(ctx.recorded.filter((r) => r.type === "container").map((r) => [String(r.attributes.container_id), r]));
       const observed = containers.filter((c) => !isLeftoverTemporary(c)).flatMap((c) => observeContainer(c, oneShots, byId.get(c.Id)));
-      observed.push(...foreignContainers(holdingNames, wantedContainers, ctx.project));
+      const imported = await listImported(this.docker, ctx.recorded, containers);
+      observed.push(...imported.observed);
+      observed.push(...foreignContainers(holdingNames.filter((c) => !imported.ids.has(c.Id)), wantedContainers, ctx.project));
       observed.push(...networks);
       observed.push(...volumes);
       observed.push(...images);
@@ -78,6 +83,7 @@ export class DockerProvider implements Provider {
     const byRef = await withEngine(this.docker, async () => indexImages(await this.docker.listImages()));
     return desired.map((r) => {
       if (r.type !== "container") return { ...r };
+      if (typeof r.attributes[KEPT_IMAGE] === "string") return { ...r, attributes: resolvePinned(r.attributes, (ref) => lookupImageId(byRef, ref)) };
       const image = String(r.attributes.image);
       return { ...r, attributes: { ...r.attributes, image_id: lookupImageId(byRef, image) } };
     });
@@ -134,6 +140,22 @@ export class DockerProvider implements Provider {
             : this.applyContainer(change, ctx),
       { address: change.address },
     );
+  }
+
+  async importable(ctx: ImportContext): Promise<ImportCandidate[]> {
+    return withEngine(this.docker, () => findImportable(this.docker, ctx));
+  }
+
+  async adopt(candidate: ImportCandidate, record: Attributes): Promise<Attributes> {
+    return withEngine(this.docker, () => adoptObject(this.docker, candidate, record), { address: candidate.address });
+  }
+
+  async keepForRollback(ctx: KeepContext): Promise<DesiredResource[]> {
+    return withEngine(this.docker, () => keepImages(this.docker, ctx));
+  }
+
+  async releaseKept(project: string, keptSerials: readonly number[]): Promise<void> {
+    await withEngine(this.docker, () => releaseKeptImages(this.docker, project, keptSerials));
   }
 
   async close(): Promise<void> {
@@ -371,6 +393,37 @@ function foreignContainers(listed: Docker.ContainerInfo[], wanted: ReadonlyMap<s
       },
     ];
   });
+}
+
+/**
+ * Containers `berth import` took over carry no Berth labels (labels cannot be added to a
+ * container): they are found by the IDs the state recorded. Their config hash is not
+ * observable, so it is left out rather than reported as changed.
+ */
+async function listImported(
+  docker: Docker,
+  recorded: readonly RecordedResource[],
+  labelled: readonly Docker.ContainerInfo[],
+): Promise<{ observed: Observed[]; ids: Set<string> }> {
+  const seen = new Set(labelled.map((c) => c.Id));
+  const byId = new Map(
+    recorded
+      .filter((r) => r.type === "container" && typeof r.attributes.container_id === "string" && !seen.has(r.attributes.container_id))
+      .map((r) => [r.attributes.container_id as string, r]),
+  );
+  if (byId.size === 0) return { observed: [], ids: new Set() };
+  const listed = await docker.listContainers({ all: true, filters: { id: [...byId.keys()] } });
+  const found = listed.filter((c) => byId.has(c.Id));
+  const observed = found.map((c) => {
+    const r = byId.get(c.Id)!;
+    const completed = r.attributes.one_shot === true && c.State === "exited" && /^Exited \(0\)/.test(c.Status);
+    return {
+      address: r.address,
+      type: "container" as const,
+      attributes: { name: containerNameOf(c), container_id: c.Id, running: c.State === "running" || completed, image_id: c.ImageID },
+    };
+  });
+  return { observed, ids: new Set(found.map((c) => c.Id)) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
 import { hasAction, type ResourceChange } from "../../src/core/plan.js";
-import type { Attributes, DesiredResource, Observed } from "../../src/core/types.js";
+import type { Attributes, DesiredResource, Observed, RecordedResource } from "../../src/core/types.js";
 import { LABEL_PROJECT, type NetworkAttributes } from "./attributes.js";
 import { engineStatus, ignoreStatus } from "../../src/clients/docker.js";
 import { madeBy } from "./foreign.js";
@@ -13,7 +13,14 @@ const LABEL_NETWORK = "berth.network";
  * The project's networks as the engine has them: those labelled with the project, and any
  * holding a name the template needs (made by compose or by hand: a conflict unless external).
  */
-export async function observeNetworks(docker: Docker, project: string, desired: readonly DesiredResource[]): Promise<Observed[]> {
+export async function observeNetworks(
+  docker: Docker,
+  project: string,
+  desired: readonly DesiredResource[],
+  recorded: readonly RecordedResource[] = [],
+): Promise<Observed[]> {
+  // A network `berth import` took over keeps compose's labels: the recorded ID makes it ours.
+  const importedIds = new Set(recorded.filter((r) => r.type === "network").map((r) => r.attributes.network_id));
   const wanted = new Map(desired.filter((d) => d.type === "network").map((d) => [String(d.attributes.name), d]));
   // The project's default network predates the berth.network label: its name says which it is.
   wanted.set(`${project}_default`, wanted.get(`${project}_default`) ?? ({ address: "network.default", attributes: {} } as DesiredResource));
@@ -24,7 +31,7 @@ export async function observeNetworks(docker: Docker, project: string, desired: 
   const observed = new Map<string, Observed>();
   for (const n of [...labelled, ...named]) {
     const labels = n.Labels ?? {};
-    const ours = labels[LABEL_PROJECT] === project;
+    const ours = labels[LABEL_PROJECT] === project || importedIds.has(n.Id);
     // The name filter matches substrings: only exact names count.
     const want = wanted.get(n.Name);
     const address = want?.address ?? (ours && labels[LABEL_NETWORK] ? `network.${labels[LABEL_NETWORK]}` : undefined);

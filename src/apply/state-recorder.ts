@@ -11,6 +11,8 @@ export class StateRecorder {
   private readonly current: Map<Address, RecordedResource>;
   private serial: number;
   private lineage: string | null;
+  /** Carried through every write: the executor changes resources, never the history. */
+  private readonly history: StateFile["history"];
   private writes: Promise<void> = Promise.resolve();
   private queued: Promise<void> | null = null;
   private writeError: unknown = null;
@@ -23,6 +25,7 @@ export class StateRecorder {
     this.current = new Map((initial?.resources ?? []).map((r) => [r.address, r]));
     this.serial = initial?.serial ?? 0;
     this.lineage = initial?.lineage ?? null;
+    this.history = initial?.history;
   }
 
   attributesOf(address: Address): Attributes | undefined {
@@ -52,7 +55,7 @@ export class StateRecorder {
     const write = this.writes.then(async () => {
       this.queued = null;
       const prev: StateFile | null = this.lineage
-        ? { version: 1, lineage: this.lineage, serial: this.serial, project: this.project, resources: [] }
+        ? { version: 1, lineage: this.lineage, serial: this.serial, project: this.project, resources: [], history: this.history }
         : null;
       const next = nextState(prev, this.project, this.resources());
       try {

@@ -3,6 +3,7 @@ import type { Plan } from "../core/plan.js";
 import type { DesiredResource, ProviderName } from "../core/types.js";
 import type { ProviderSchema } from "../core/provider.js";
 import { plan } from "../planner/plan.js";
+import { planRefreshOnly } from "../planner/refresh-only.js";
 import { BERTH_VERSION } from "./version.js";
 import { NOTHING_OBSERVED, observe, resolveLocally, type Workspace } from "./workspace.js";
 
@@ -15,14 +16,26 @@ export interface PlanFlags {
   /** destroy --volumes */
   destroyData?: boolean;
   replaceForeign?: string[];
+  /** --refresh-only: what changed outside Berth, to be recorded in the state; nothing to change. */
+  refreshOnly?: boolean;
+  /** The workspace's desired resources are an applied configuration (berth rollback), not the template's. */
+  pinned?: boolean;
 }
 
 /** Observe (unless --no-refresh), then ask the pure planner. */
 export async function makePlan(ws: Workspace, flags: PlanFlags): Promise<Plan> {
+  return (await planAndDesired(ws, flags)).plan;
+}
+
+/** The plan, and the desired resources it was made for (resolved: image IDs filled in). */
+export async function planAndDesired(ws: Workspace, flags: PlanFlags): Promise<{ plan: Plan; desired: DesiredResource[] }> {
+  if (flags.refreshOnly && (!flags.refresh || flags.destroy || flags.target.length > 0 || flags.replace.length > 0)) {
+    throw new UserError("E_REFRESH_ONLY", "--refresh-only observes the engines and records what it finds: it cannot be combined with --no-refresh, --destroy, --target or --replace");
+  }
   const { observation, desired } = flags.refresh
-    ? await observe(ws, { destroy: flags.destroy })
+    ? await observe(ws, { destroy: flags.destroy, pinned: flags.pinned })
     : { observation: NOTHING_OBSERVED, desired: flags.destroy ? ws.desired : await resolveOffline(ws) };
-  return plan({
+  const made = (flags.refreshOnly ? planRefreshOnly : plan)({
     project: ws.project,
     berthVersion: BERTH_VERSION,
     templateHash: ws.template.hash,
@@ -41,6 +54,7 @@ export async function makePlan(ws: Workspace, flags: PlanFlags): Promise<Plan> {
     warnings: ws.warnings,
     moved: ws.template.moved,
   });
+  return { plan: made, desired };
 }
 
 /** With --no-refresh, only what providers can resolve without an engine (build contexts, the router's rendered files). */

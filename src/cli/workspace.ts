@@ -124,13 +124,14 @@ function projectName(flags: GlobalFlags, env: NodeJS.ProcessEnv, template: Templ
  * Asks every provider what really runs. A provider that cannot answer leaves a gap the plan
  * shows instead of failing the whole plan (the other providers' changes are still useful).
  */
-export async function observe(ws: Workspace, opts: { destroy?: boolean } = {}): Promise<{ observation: Observation; desired: DesiredResource[] }> {
+export async function observe(ws: Workspace, opts: { destroy?: boolean; pinned?: boolean } = {}): Promise<{ observation: Observation; desired: DesiredResource[] }> {
   const providers = [...ws.providers.values()];
   const engine = providers.find((p) => p.imageExposedPorts !== undefined);
   // The engines are asked at once: a no-op apply is mostly waiting for their answers.
   const [withFacts, ...refreshed] = await Promise.all([
     // Destroying needs no build context: it may be gone already.
-    (engine ? withImageFacts(ws, engine, ws.desired) : Promise.resolve(ws.desired)).then((d) => (opts.destroy ? d : resolveLocally(ws, d))),
+    // A pinned configuration (berth rollback) was modelled when it was applied: not again from the template.
+    (engine && !opts.pinned ? withImageFacts(ws, engine, ws.desired) : Promise.resolve(ws.desired)).then((d) => (opts.destroy ? d : resolveLocally(ws, d))),
     ...providers.map((provider) => refreshOne(ws, provider)),
   ]);
   const resources = refreshed.flatMap((r) => ("found" in r ? r.found : []));

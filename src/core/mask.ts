@@ -6,6 +6,7 @@
 import { UserError, type Diagnostic } from "./errors.js";
 import type { ApplyEvent } from "./events.js";
 import type { MaskedPlan, Plan } from "./plan.js";
+import type { ImportPlan } from "./import.js";
 import type { ResourceSchema } from "./provider.js";
 import {
   MASK,
@@ -258,4 +259,29 @@ function resourceSubjects<R extends SchemaResource>(resources: readonly R[], sch
     const schema = schemaOf(r);
     return { attributes: r.attributes, sensitivePaths: sensitivePaths(r.attributes, schema), identifierPaths: identifierPaths(schema) };
   });
+}
+
+/**
+ * `berth import`'s plan as every output shows it: what differs from the template, masked by the
+ * entry's paths (an environment entry named PASSWORD reads "(sensitive value)"), and a secret of
+ * one entry scrubbed from every other. The recorded attributes are never shown: they are dropped.
+ */
+export function maskImportPlan(plan: ImportPlan): ImportPlan {
+  const subjects: MaskSubject[] = plan.imports.map((e) => ({ attributes: e.record, sensitivePaths: e.sensitivePaths, identifierPaths: e.identifierPaths }));
+  const masker = createMasker(subjects, [plan.project, ...plan.imports.flatMap((e) => [e.address, e.engineName])]);
+  const at = (value: AttrValue, path: readonly string[], e: ImportPlan["imports"][number]): AttrValue => {
+    let wrapped: AttrValue = value;
+    for (const key of [...path].reverse()) wrapped = { [key]: wrapped };
+    const masked = masker.attributes({ attributes: wrapped as Attributes, sensitivePaths: e.sensitivePaths, identifierPaths: e.identifierPaths });
+    return path.reduce<AttrValue>((v, key) => (v as { [k: string]: AttrValue })[key], masked as AttrValue);
+  };
+  return {
+    ...plan,
+    imports: plan.imports.map((e) => ({
+      ...e,
+      record: {},
+      madeBy: masker.text(e.madeBy),
+      differences: e.differences.map((d) => ({ ...d, template: at(d.template, d.path, e), running: at(d.running, d.path, e) })),
+    })),
+  };
 }

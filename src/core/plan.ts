@@ -111,6 +111,11 @@ export interface Plan {
   warnings: Diagnostic[];
   kept: KeptResource[];
   conflicts: Conflict[];
+  /**
+   * `--refresh-only`: no change to anything that runs; applying it records the drift in the
+   * state (Terraform's refresh-only mode). Absent in every other plan.
+   */
+  refreshOnly?: boolean;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Attributes, DesiredResource, Observed, ProviderName, RecordedResource, ResourceType } from "./types.js";
 import type { ResourceChange } from "./plan.js";
+import type { ImportCandidate } from "./import.js";
 import type { Template } from "../template/types.js";
 
 /** How a change to one attribute is carried out. */
@@ -115,6 +116,26 @@ export interface RefreshContext {
   desired: DesiredResource[];
 }
 
+export interface ImportContext {
+  project: string;
+  /** Desired resources of this provider, resolved (image IDs filled in). */
+  desired: DesiredResource[];
+  /** Recorded resources of this provider: already Berth's, never candidates. */
+  recorded: RecordedResource[];
+  /** `berth import ADDR REF`: only these, REF being the engine's name or ID. */
+  named: { address: string; ref: string }[];
+}
+
+export interface KeepContext {
+  project: string;
+  /** The state serial the applied configuration is recorded under. */
+  serial: number;
+  /** This provider's desired resources, as applied. */
+  desired: DesiredResource[];
+  /** Everything recorded after the apply. */
+  recorded: readonly RecordedResource[];
+}
+
 export interface ApplyContext {
   project: string;
   /** For log lines the provider wants shown beside the step. */
@@ -178,6 +199,13 @@ export interface Provider {
    */
   afterApply?(recorded: readonly RecordedResource[], ctx: ApplyContext): Promise<void>;
   /**
+   * `berth import`: what already runs that this provider can take over, matched to the
+   * template's addresses (all of the project's when `named` is empty, else those named).
+   */
+  importable?(ctx: ImportContext): Promise<ImportCandidate[]>;
+  /** Takes one over without recreating it (a rename at most); returns the attributes to record. */
+  adopt?(candidate: ImportCandidate, record: Attributes): Promise<Attributes>;
+  /**
    * The provider reads the template itself (an engine that runs services, not containers): what
    * it returns replaces the one-engine model of src/model. At most one configured provider has it.
    */
@@ -187,6 +215,13 @@ export interface Provider {
    * the link variables of services that expose none. An engine provider answers; others leave it out.
    */
   imageExposedPorts?(images: readonly string[]): Promise<Record<string, number[]>>;
+  /**
+   * After a successful apply: this provider's desired resources pinned to what they ran (a
+   * container to the image ID it runs, kept from pruning), recorded for `berth rollback`.
+   */
+  keepForRollback?(ctx: KeepContext): Promise<DesiredResource[]>;
+  /** Lets go of what was kept for configurations the history no longer holds. */
+  releaseKept?(project: string, keptSerials: readonly number[]): Promise<void>;
   /** Release connections so the process can exit. */
   close?(): Promise<void>;
 }

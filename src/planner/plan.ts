@@ -139,12 +139,7 @@ export function plan(input: PlanInput): Plan {
   const changing = new Set(targeted.filter((c) => !isNoOp(c)).map((c) => c.address));
 
   return {
-    formatVersion: "1.0",
-    berthVersion: input.berthVersion,
-    project: input.project,
-    stateLineage: input.stateLineage,
-    stateSerial: input.stateSerial,
-    templateHash: input.templateHash,
+    ...planOrigin(input),
     changes: planned,
     drift: driftPlanned,
     gaps: [...input.observation.gaps],
@@ -152,6 +147,18 @@ export function plan(input: PlanInput): Plan {
     kept,
     // A conflict blocks apply only where the plan changes something: not beside a --target.
     conflicts: conflicts.filter((c) => changing.has(c.address)),
+  };
+}
+
+/** What every plan says about what it was made from: the version, the project, the state and template it was made against. */
+export function planOrigin(input: PlanInput): Pick<Plan, "formatVersion" | "berthVersion" | "project" | "stateLineage" | "stateSerial" | "templateHash"> {
+  return {
+    formatVersion: "1.0",
+    berthVersion: input.berthVersion,
+    project: input.project,
+    stateLineage: input.stateLineage,
+    stateSerial: input.stateSerial,
+    templateHash: input.templateHash,
   };
 }
 
@@ -172,7 +179,7 @@ function conflictOf(d: DesiredResource, o: ObservedResource): Conflict {
     name,
     madeBy: o.foreign!.madeBy,
     resolution:
-      `stop and remove it yourself (docker compose down, docker rm), or let Berth remove it and make ${d.address} with --replace-foreign ${d.address}`,
+      `take it over as it runs with \`berth import\` (\`berth import ${d.address} ${name}\` for it alone), stop and remove it yourself (docker compose down, docker rm), or let Berth remove it and make ${d.address} with --replace-foreign ${d.address}`,
   };
 }
 

@@ -25,6 +25,8 @@ export function renderPlanJson(shown: MaskedPlan): string {
     // Not in Terraform's shape: what the plan deliberately leaves alone, and what blocks apply.
     kept_resources: shown.kept.map((k) => ({ address: k.address, type: k.type, reason: k.reason })),
     conflicts: shown.conflicts.map((c) => ({ address: c.address, type: c.type, name: c.name, made_by: c.madeBy, resolution: c.resolution })),
+    // Terraform's plan mode, only when it is not the normal one: applying writes only the state.
+    ...(shown.refreshOnly ? { refresh_only: true } : {}),
   };
   return `${JSON.stringify(sortKeys(doc), null, 2)}\n`;
 }

@@ -7,7 +7,17 @@ import type { MaskedPlan, Plan, ResourceChange } from "../core/plan.js";
 import { hasChanges, isNoOp } from "../core/plan.js";
 import { formatDiagnostic } from "../core/errors.js";
 import type { LineKind } from "./plan-line.js";
-import { conflictLine, driftHeadline, gapLine, interruptionLine, interruptsHeadline, keptLine, planCountsLine, summaryGroups } from "./plan-sections.js";
+import {
+  conflictLine,
+  driftHeadline,
+  gapLine,
+  interruptionLine,
+  interruptsHeadline,
+  keptLine,
+  planCountsLine,
+  refreshOnlyLines,
+  summaryGroups,
+} from "./plan-sections.js";
 import { renderResourceLines } from "./resource-lines.js";
 
 export const MARKDOWN_SPLIT_MARKER = "<!-- berth:comment-split -->";
@@ -56,7 +66,8 @@ function headBlocks(plan: Plan): string[] {
     const reasons = plan.changes.filter((c) => c.interruption !== undefined).map((c) => `> - ${code(c.address)}${escapeText(interruptionLine(c).slice(c.address.length))}`);
     blocks.push(["> [!WARNING]", `> **${escapeInterrupts(interrupts)}**`, ...reasons].join("\n"));
   }
-  blocks.push(hasChanges(plan) ? `**${planCountsLine(plan)}**` : "**No changes.** Your infrastructure matches the configuration.");
+  if (plan.refreshOnly) blocks.push(refreshOnlyLines(plan).filter(Boolean).map(escapeText).join("\n"));
+  else blocks.push(hasChanges(plan) ? `**${planCountsLine(plan)}**` : "**No changes.** Your infrastructure matches the configuration.");
 
   if (plan.conflicts.length > 0) blocks.push(["> [!CAUTION]", ...plan.conflicts.map((c) => `> ${escapeText(conflictLine(c))}`)].join("\n"));
   const notices = [...plan.warnings.map(formatDiagnostic), ...plan.gaps.map((g) => `Warning: ${gapLine(g)}`)];

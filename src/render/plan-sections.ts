@@ -66,3 +66,15 @@ export function conflictLine(c: Conflict): string {
 }
 
 export const NO_CHANGES = "No changes. Your infrastructure matches the configuration.";
+
+/** A refresh-only plan's ending: what applying it does (writes the state only), or that there is nothing to record. */
+export function refreshOnlyLines(plan: Plan): string[] {
+  if (plan.drift.length === 0) return ["No changes. The state still matches what runs: nothing changed outside Berth."];
+  const n = plan.drift.length;
+  return [
+    "This is a refresh-only plan: applying it records these changes in the state and changes nothing that runs.",
+    "(`berth apply` without --refresh-only would make what runs match the template instead.)",
+    "",
+    `Plan: the state is updated to match what runs for ${n} resource${n === 1 ? "" : "s"}; 0 to add, 0 to change, 0 to destroy.`,
+  ];
+}

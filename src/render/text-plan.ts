@@ -8,7 +8,18 @@ import { hasChanges, isNoOp } from "../core/plan.js";
 import { formatDiagnostic, type Diagnostic } from "../core/errors.js";
 import { palette, type Palette, type TextOptions } from "./plan-line.js";
 import { renderResourceLines, resourceBlock } from "./resource-lines.js";
-import { conflictLine, driftHeadline, gapLine, interruptionLine, interruptsHeadline, keptLine, NO_CHANGES, planCountsLine, summaryGroups } from "./plan-sections.js";
+import {
+  conflictLine,
+  driftHeadline,
+  gapLine,
+  interruptionLine,
+  interruptsHeadline,
+  keptLine,
+  NO_CHANGES,
+  planCountsLine,
+  refreshOnlyLines,
+  summaryGroups,
+} from "./plan-sections.js";
 
 export type { PlanLine, LineKind, TextOptions } from "./plan-line.js";
 
@@ -32,6 +43,10 @@ export function renderPlanText(shown: MaskedPlan, opts: TextOptions): string {
   if (shown.conflicts.length > 0) out.push(...shown.conflicts.map((c) => `${pal.red(pal.bold("Conflict:"))} ${conflictLine(c)}`), "");
   if (shown.kept.length > 0) out.push(...shown.kept.map((k) => `${pal.bold("Kept:")} ${keptLine(k)}`), "");
 
+  if (shown.refreshOnly) {
+    out.push(...refreshOnlyLines(shown).map((l) => (l.startsWith("Plan:") || l.startsWith("No changes") ? pal.bold(l) : l)));
+    return `${out.join("\n")}\n`;
+  }
   if (!hasChanges(shown)) {
     out.push(pal.green(pal.bold(NO_CHANGES)));
     return `${out.join("\n")}\n`;

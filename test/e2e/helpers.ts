@@ -60,6 +60,9 @@ export async function removeProject(docker: Docker, project: string): Promise<vo
   for (const n of nets) if (n.Name === `${project}_default`) await docker.getNetwork(n.Id).remove().catch(() => {});
   const vols = await docker.listVolumes({ filters: { label: [`berth.project=${project}`] } });
   for (const v of vols.Volumes ?? []) await docker.getVolume(v.Name).remove({ force: true }).catch(() => {});
+  // The tags that keep applied configurations' images for berth rollback.
+  const kept = await docker.listImages({ filters: { reference: [`berth-keep/${project}`] } });
+  for (const tag of kept.flatMap((i) => i.RepoTags ?? [])) await docker.getImage(tag).remove({ noprune: true }).catch(() => {});
 }
 
 export function uniqueProject(prefix: string): string {

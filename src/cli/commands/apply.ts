@@ -10,13 +10,18 @@ import { renderPlanText } from "../../render/text-plan.js";
 import { confirmApply } from "../confirm.js";
 import { loadTui, type TuiModule } from "../tui-bridge.js";
 import { ExitCode, collect, positiveInt } from "../exit.js";
-import { makePlan, refuseConflicts } from "../make-plan.js";
+import { makePlan, planAndDesired, refuseConflicts } from "../make-plan.js";
+import { recordApplied } from "../history.js";
+import { rollbackDesired, rollbackTarget } from "../../planner/history.js";
+import type { DesiredResource } from "../../core/types.js";
 import type { Output } from "../output.js";
 import { readPlanFile, unmaskPlan } from "../plan-file.js";
 import { observe, type Workspace, openWorkspace, upgradeState } from "../workspace.js";
 import { withProjectFlags } from "./index.js";
 import type { GlobalFlags } from "../settings.js";
 import { printWarnings } from "./plan.js";
+import { refreshChangesState, refreshedResources } from "../../planner/refresh-only.js";
+import { nextState } from "../../../state/new-state.js";
 
 interface ApplyFlags extends GlobalFlags {
   autoApprove?: boolean;
@@ -28,6 +33,7 @@ interface ApplyFlags extends GlobalFlags {
   replaceForeign?: string[];
   volumes?: boolean;
   tui?: boolean;
+  refreshOnly?: boolean;
 }
 
 export function registerApplyCommands(program: Command, output: Output): void {
@@ -40,7 +46,15 @@ export function registerApplyCommands(program: Command, output: Output): void {
     .addOption(new Option("--no-build", "do not build images from build:; use the images already tagged (an error when missing)"))
     .option("--allow-destroy <addr>", "allow deleting or replacing this protected or data-holding resource (repeatable)", collect, [])
     .option("--replace-foreign <addr>", "remove what holds this address's name though Berth did not make it, and make it again (repeatable)", collect, [])
+    .option("--refresh-only", "record in the state what changed outside Berth, changing nothing that runs")
     .action(async (planfile: string | undefined, flags) => run(flags, output, "Apply", planfile));
+
+  withProjectFlags(program.command("rollback").description("plan and apply the previously applied configuration, with the images it ran"))
+    .option("--to <serial>", "the applied configuration to return to (see berth history); default: the one before the current", positiveInt)
+    .option("--auto-approve", "do not ask for confirmation")
+    .option("--parallelism <n>", "changes carried out at once", positiveInt, 10)
+    .option("--allow-destroy <addr>", "allow deleting or replacing this protected or data-holding resource (repeatable)", collect, [])
+    .action(async (flags) => run({ ...flags, target: [], replace: [], refresh: true }, output, "Apply", undefined, { to: flags.to }));
 
   withProjectFlags(program.command("destroy").description("destroy everything the state knows"))
     .option("--auto-approve", "do not ask for confirmation")
@@ -50,7 +64,12 @@ export function registerApplyCommands(program: Command, output: Output): void {
     .action(async (flags) => run({ ...flags, target: [], replace: [], refresh: true }, output, "Destroy"));
 }
 
-async function run(flags: ApplyFlags, output: Output, verb: "Apply" | "Destroy", planfile?: string): Promise<void> {
+/** `berth rollback`: the workspace's desired resources are replaced by an applied configuration's. */
+interface RollbackOption {
+  to?: number;
+}
+
+async function run(flags: ApplyFlags, output: Output, verb: "Apply" | "Destroy", planfile?: string, rollback?: RollbackOption): Promise<void> {
   const ws = await openWorkspace(flags, output);
   let lock: { release(): Promise<void> } | null = null;
   try {
@@ -58,7 +77,15 @@ async function run(flags: ApplyFlags, output: Output, verb: "Apply" | "Destroy",
     lock = await ws.backend.lock(`berth ${verb.toLowerCase()}`);
     // Read again under the lock: another apply may have finished since the workspace opened.
     ws.state = upgradeState(await ws.backend.read(), ws.providers);
-    const plan = planfile ? await savedPlan(ws, planfile) : await makePlan(ws, { ...flags, destroy: verb === "Destroy", destroyData: flags.volumes === true });
+    if (flags.refreshOnly) {
+      if (planfile) throw new UserError("E_REFRESH_ONLY", "--refresh-only records what runs now: it does not take a saved plan");
+      return await applyRefreshOnly(ws, flags, output);
+    }
+    const rollbackOf = rollback ? pinRollbackTarget(ws, rollback, output) : undefined;
+    const made = planfile
+      ? await savedPlan(ws, planfile)
+      : await planAndDesired(ws, { ...flags, destroy: verb === "Destroy", destroyData: flags.volumes === true, pinned: rollback !== undefined });
+    const plan = made.plan;
     refuseBlindChanges(plan);
     const shown = maskPlan(plan);
     if (plan.conflicts.length > 0) {
@@ -78,6 +105,7 @@ async function run(flags: ApplyFlags, output: Output, verb: "Apply" | "Destroy",
     const summary = await execute(ws, plan, flags.parallelism, output, tui, verb);
     if (!tui) output.out(formatApplySummary(summary, verb, { color: output.color }));
     if (summary.failed > 0 || summary.interrupted) throw new ExitCode(1);
+    if (verb === "Apply") await recordApplied(ws, made.desired, output, rollbackOf);
   } catch (e) {
     // What stopped the apply is the error to report: a lock that cannot be released as well
     // (the state backend went away) is a consequence, told as a warning.
@@ -98,8 +126,34 @@ async function releaseAfterFailure(lock: { release(): Promise<void> } | null, ou
   }
 }
 
+/**
+ * Terraform's `apply -refresh-only`: the drift is shown, approved like any plan, and written to
+ * the state. No provider is asked to change anything.
+ */
+async function applyRefreshOnly(ws: Workspace, flags: ApplyFlags, output: Output): Promise<void> {
+  const plan = await makePlan(ws, { ...flags, destroy: false, refreshOnly: true });
+  output.out(renderPlanText(maskPlan(plan), { color: output.color }));
+  if (!refreshChangesState(plan)) return;
+  if (!flags.autoApprove && !(await confirmApply("Would you like to update the Berth state to reflect these detected changes?", output))) {
+    output.err("Apply cancelled.");
+    throw new ExitCode(1);
+  }
+  const current = ws.state;
+  const resources = refreshedResources(current?.resources ?? [], plan.drift);
+  await ws.backend.write(nextState(current, ws.project, resources), current?.serial ?? 0);
+  output.out(`Apply complete! The state now records what runs: ${plan.drift.length} resource${plan.drift.length === 1 ? "" : "s"} updated in the state, nothing that runs was changed.`);
+}
+
+/** The applied configuration to return to becomes what the plan wants; its serial is returned. */
+function pinRollbackTarget(ws: Workspace, rollback: RollbackOption, output: Output): number {
+  const target = rollbackTarget(ws.state?.history ?? [], rollback.to);
+  ws.desired = rollbackDesired(target, ws.desired);
+  output.out(`Rolling back to the configuration applied as serial ${target.serial} at ${target.appliedAt}, with the images it ran.\n`);
+  return target.serial;
+}
+
 /** A reviewed plan applies only to the state it was made against, from the same template. */
-async function savedPlan(ws: Workspace, planfile: string): Promise<Plan> {
+async function savedPlan(ws: Workspace, planfile: string): Promise<{ plan: Plan; desired: DesiredResource[] }> {
   const saved = await readPlanFile(planfile);
   const p = saved.plan;
   const lineage = ws.state?.lineage ?? null;
@@ -115,7 +169,7 @@ async function savedPlan(ws: Workspace, planfile: string): Promise<Plan> {
     throw new UserError("E_PLAN_STALE", `the template ${ws.template.file} changed since ${planfile} was made; run \`berth plan\` again`);
   }
   const { desired } = await observe(ws);
-  return unmaskPlan(p, desired);
+  return { plan: unmaskPlan(p, desired), desired };
 }
 
 /**

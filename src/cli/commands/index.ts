@@ -5,6 +5,8 @@ import { registerPlanCommands } from "./plan.js";
 import { registerApplyCommands } from "./apply.js";
 import { registerShowCommands } from "./show.js";
 import { registerDiscoveryCommands } from "./discovery.js";
+import { registerImportCommand } from "./import.js";
+import { registerHistoryCommand } from "./history.js";
 import { registerStatusCommand } from "./status.js";
 
 /** Flags every command that reads a template shares (DESIGN.md's settings table). */
@@ -27,5 +29,7 @@ export function registerCommands(program: Command, output: Output): void {
   registerApplyCommands(program, output);
   registerShowCommands(program, output);
   registerDiscoveryCommands(program, output);
+  registerImportCommand(program, output);
+  registerHistoryCommand(program, output);
   registerStatusCommand(program, output);
 }

@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
-import { formatDiagnostic, type Diagnostic } from "../../core/errors.js";
+import { UserError, formatDiagnostic, type Diagnostic } from "../../core/errors.js";
+import { refreshChangesState } from "../../planner/refresh-only.js";
 import { maskPlan } from "../../core/mask.js";
 import { hasChanges, type MaskedPlan } from "../../core/plan.js";
 import { renderPlanJson } from "../../render/json-plan.js";
@@ -47,7 +48,11 @@ export function registerPlanCommands(program: Command, output: Output): void {
     .option("--allow-destroy <addr>", "allow deleting or replacing this protected or data-holding resource (repeatable)", collect, [])
     .option("--replace-foreign <addr>", "plan removing what holds this address's name though Berth did not make it (repeatable)", collect, [])
     .option("--volumes", "with --destroy: also delete the project's volumes")
+    .option("--refresh-only", "show what changed outside Berth, to be recorded in the state by `berth apply --refresh-only`; nothing that runs changes")
     .action(async (flags) => {
+      if (flags.refreshOnly && flags.out) {
+        throw new UserError("E_REFRESH_ONLY", "a refresh-only plan is not saved: `berth apply --refresh-only` records what it observes when it runs");
+      }
       const ws = await openWorkspace(flags, output);
       try {
         printWarnings(ws.warnings, output);
@@ -60,6 +65,7 @@ export function registerPlanCommands(program: Command, output: Output): void {
             allowDestroy: flags.allowDestroy,
             destroyData: Boolean(flags.volumes),
             replaceForeign: flags.replaceForeign,
+            refreshOnly: Boolean(flags.refreshOnly),
           }),
         );
         if (flags.out) await writePlanFile(flags.out, { templateFile: ws.template.file, destroy: Boolean(flags.destroy), plan });
@@ -67,7 +73,7 @@ export function registerPlanCommands(program: Command, output: Output): void {
         // A plan apply would refuse is an error in CI too, after it was shown.
         refuseConflicts(plan);
         if (flags.out) output.err(`Saved the plan to ${flags.out}. Apply exactly this plan with: berth apply ${flags.out}`);
-        if (flags.detailedExitcode && hasChanges(plan)) throw new ExitCode(2);
+        if (flags.detailedExitcode && (hasChanges(plan) || refreshChangesState(plan))) throw new ExitCode(2);
       } finally {
         await ws.close();
       }

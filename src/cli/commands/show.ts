@@ -28,7 +28,8 @@ export function registerShowCommands(program: Command, output: Output): void {
       const ws = await openWorkspace(flags, output);
       try {
         const resources = maskedState(ws);
-        if (flags.json) return output.out(JSON.stringify(ws.state && { ...ws.state, resources }, null, 2));
+        // The history holds every applied configuration's values, secrets included: `berth history` shows it, masked.
+        if (flags.json) return output.out(JSON.stringify(ws.state && { ...ws.state, resources, history: undefined }, null, 2));
         if (resources.length === 0) return output.out("The state is empty: nothing has been applied.");
         for (const r of resources) output.out(describeRecorded(r.address, r.attributes));
       } finally {

@@ -79,7 +79,8 @@ describe("planner: what Berth did not make is shown, never silently removed", ()
         type: "container",
         name: "p_db_1",
         madeBy: "made by docker compose 1.29.2, project p, service db",
-        resolution: "stop and remove it yourself (docker compose down, docker rm), or let Berth remove it and make container.db[0] with --replace-foreign container.db[0]",
+        resolution:
+          "take it over as it runs with `berth import` (`berth import container.db[0] p_db_1` for it alone), stop and remove it yourself (docker compose down, docker rm), or let Berth remove it and make container.db[0] with --replace-foreign container.db[0]",
       },
     ]);
     // Nothing in the plan deletes it.
