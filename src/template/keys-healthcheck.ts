@@ -45,7 +45,8 @@ export const readHealthcheck: KeyReader = (input, draft) => {
     } else if (entry.key in DURATIONS) check[DURATIONS[entry.key as keyof typeof DURATIONS]] = readDuration(ctx, entry);
     else if (entry.key === "retries") check.retries = readRetries(ctx, entry);
     else if (entry.key === "disable") disabledAt = readDisable(ctx, entry) ? entry.keyLoc : null;
-    else ctx.warn("W_IGNORED", `healthcheck.${entry.key} is not used by Berth (ignored)`, entry.keyLoc);
+    // Not a compose key (compose's schema refuses it too): refused, never silently ignored.
+    else ctx.error("E_UNSUPPORTED_KEY", `healthcheck.${entry.key} is not a compose key (test, interval, timeout, retries, start_period, start_interval, disable)`, entry.keyLoc);
   }
   if (disabledAt && testAt && check.test[0] !== "NONE") {
     ctx.error("E_HEALTHCHECK", "healthcheck.disable: true and healthcheck.test cannot both be set: remove one", disabledAt);

@@ -58,7 +58,8 @@ function readLongForm(ctx: LoadContext, service: string, entries: MapEntry[]): P
   for (const e of entries) {
     const path = `depends_on.${service}.${e.key}`;
     if (!DEPENDENCY_KEYS.has(e.key)) {
-      ctx.warn("W_IGNORED", `${path} is not used by Berth (ignored)`, e.keyLoc);
+      // Not a compose key (compose's schema refuses it too): refused, never silently ignored.
+      ctx.error("E_UNSUPPORTED_KEY", `${path} is not a compose key (${[...DEPENDENCY_KEYS].join(", ")})`, e.keyLoc);
       continue;
     }
     const text = scalarText(e.value);

@@ -27,6 +27,14 @@ describe("unsupported compose keys are refused, never ignored", () => {
     expectGolden(golden("unsupported-keys.txt"), (await errorsOf(yaml)).join("\n") + "\n");
   });
 
+  it("a healthcheck or depends_on entry key compose does not know is refused where it is written, not ignored", async () => {
+    const yaml = "services:\n  db:\n    image: a\n    healthcheck:\n      test: [CMD, true]\n      interva: 5s\n  web:\n    image: b\n    depends_on:\n      db:\n        conditon: service_healthy\n";
+    expect(await errorsOf(yaml)).toEqual([
+      "docker-compose.yml:6:7: healthcheck.interva is not a compose key (test, interval, timeout, retries, start_period, start_interval, disable)",
+      expect.stringMatching(/^docker-compose\.yml:11:9: depends_on\.db\.conditon is not a compose key \(/),
+    ]);
+  });
+
   it("an extends: whose base is missing names extends, not a missing image", async () => {
     expect(await errorsOf("services:\n  db:\n    extends: base\n")).toEqual(["docker-compose.yml:3:14: service 'db' extends 'base', which is not a service"]);
   });
