@@ -23,7 +23,7 @@ const UPDATE_START_GRACE_MS = 3_000;
 
 /** What judgeConvergence reads of a service, as the engine's inspect answers. */
 export interface ServiceView {
-  Spec?: { TaskTemplate?: unknown };
+  Spec?: { TaskTemplate?: unknown; Mode?: { Replicated?: { Replicas?: number } } };
   UpdateStatus?: Docker.UpdateStatus;
 }
 
@@ -54,6 +54,7 @@ export async function waitForConvergence(docker: Docker, opts: ConvergeOptions):
     if (verdict.kind === "failed") throw new UserError(verdict.code, verdict.message, { address: opts.address });
     if (opts.aborted()) throw new UserError("E_INTERRUPTED", `service ${opts.service}: stopped waiting for the swarm (interrupted); the swarm carries on with the update`, { address: opts.address });
     if (Date.now() > deadline) {
+      if (verdict.kind === "waiting" && verdict.failure) throw new UserError(verdict.failure.code, verdict.failure.message, { address: opts.address });
       throw new UserError(
         "E_SWARM_TIMEOUT",
         `service ${opts.service}: ${verdict.tasksRunning} of ${opts.replicas} tasks running after ${Math.round(opts.timeoutMs / 1000)}s${taskError(tasks, opts.issuedAt)}`,
@@ -66,7 +67,8 @@ export async function waitForConvergence(docker: Docker, opts: ConvergeOptions):
 
 export type Verdict =
   | { kind: "converged"; tasksRunning: number; updateState?: string }
-  | { kind: "waiting"; tasksRunning: number; updateState?: string }
+  /** `failure`: what will be reported once the swarm has settled (a rollback's tasks still starting), or if it never does. */
+  | { kind: "waiting"; tasksRunning: number; updateState?: string; failure?: { code: string; message: string } }
   | { kind: "failed"; code: string; message: string; updateState?: string };
 
 /**
@@ -84,7 +86,11 @@ export function judgeConvergence(service: ServiceView, tasks: readonly TaskInfo[
   // A rollback is waited out: once it ends, what runs is the previous spec, which the state still records.
   if (updateState === "paused" || updateState === "rollback_paused" || updateState === "rollback_completed") {
     const what = updateState === "paused" ? "the swarm paused the update" : "the swarm rolled the update back";
-    return { kind: "failed", code: "E_SWARM_UPDATE_FAILED", message: `service ${opts.service}: ${what} (${current?.Message ?? updateState})${taskError(tasks, opts.issuedAt)}`, updateState };
+    const failure = { code: "E_SWARM_UPDATE_FAILED", message: `service ${opts.service}: ${what} (${current?.Message ?? updateState})${taskError(tasks, opts.issuedAt)}` };
+    // A completed rollback may still be starting the previous spec's tasks: the failure is told
+    // once they run, so what apply records and the next plan sees is what really runs.
+    if (updateState === "rollback_completed" && !previousSpecRuns(service, tasks)) return { kind: "waiting", tasksRunning: 0, updateState, failure };
+    return { kind: "failed", ...failure, updateState };
   }
   // Before the swarm has said it started an update, a task whose spec is not the service's new
   // one may still be replaced; a swarm that finds no task to replace starts none (a placement
@@ -101,6 +107,15 @@ export function judgeConvergence(service: ServiceView, tasks: readonly TaskInfo[
     return { kind: "failed", code: "E_SWARM_TASKS_FAILING", message: `service ${opts.service}: ${failedSince.length} tasks failed and none runs${taskError(tasks, opts.issuedAt)}`, updateState };
   }
   return { kind: "waiting", tasksRunning: ours.length, updateState };
+}
+
+/** Every task the service (its spec now the previous one) wants runs that spec. */
+function previousSpecRuns(service: ServiceView, tasks: readonly TaskInfo[]): boolean {
+  const template = canonicalJson(service.Spec?.TaskTemplate ?? {});
+  const wanted = tasks.filter((t) => t.DesiredState === "running");
+  const replicas = service.Spec?.Mode?.Replicated?.Replicas ?? wanted.length;
+  const running = wanted.filter((t) => t.Status?.State === "running" && canonicalJson(t.Spec ?? {}) === template);
+  return running.length >= replicas && running.length === wanted.length;
 }
 
 function image(t: TaskInfo): string {

@@ -60,8 +60,17 @@ describe("judgeConvergence", () => {
   it("a rollback is waited out, then fails naming the service", () => {
     const tasks = [task("t1", OLD, "running"), task("x1", NEW, "failed", "shutdown", { Err: "task: non-zero exit (3)" })];
     expect(judgeConvergence(service(started("rollback_started")), tasks, opts, at(8000)).kind).toBe("waiting");
-    const v = judgeConvergence(service(started("rollback_completed", "rollback completed")), tasks, opts, at(15_000));
+    // Rolled back, the service's spec is the previous one again.
+    const v = judgeConvergence(service(started("rollback_completed", "rollback completed"), OLD), tasks, opts, at(15_000));
     expect(v.kind === "failed" && v.message).toBe("service web: the swarm rolled the update back (rollback completed); task error: task: non-zero exit (3)");
+  });
+
+  it("a completed rollback whose previous tasks still start is waited out before the failure is told", () => {
+    const starting = [task("t1", OLD, "running"), task("t2", OLD, "starting"), task("x1", NEW, "failed", "shutdown", { Err: "task: non-zero exit (3)" })];
+    const v = judgeConvergence(service(started("rollback_completed", "rollback completed"), OLD), starting, opts, at(15_000));
+    expect(v).toMatchObject({ kind: "waiting", failure: { code: "E_SWARM_UPDATE_FAILED" } });
+    const settled = [task("t1", OLD, "running"), task("t2", OLD, "running"), starting[2]];
+    expect(judgeConvergence(service(started("rollback_completed", "rollback completed"), OLD), settled, opts, at(16_000)).kind).toBe("failed");
   });
 
   it("a new service whose tasks keep failing with none up fails instead of waiting for the timeout", () => {
