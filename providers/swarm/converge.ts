@@ -109,12 +109,15 @@ export function judgeConvergence(service: ServiceView, tasks: readonly TaskInfo[
   return { kind: "waiting", tasksRunning: ours.length, updateState };
 }
 
-/** Every task the service (its spec now the previous one) wants runs that spec. */
+/**
+ * Every task the rolled-back service wants runs (the swarm wants only the previous spec's tasks
+ * once the rollback completed; a task spec is not compared, the engine fills in fields its
+ * template lacks).
+ */
 function previousSpecRuns(service: ServiceView, tasks: readonly TaskInfo[]): boolean {
-  const template = canonicalJson(service.Spec?.TaskTemplate ?? {});
   const wanted = tasks.filter((t) => t.DesiredState === "running");
   const replicas = service.Spec?.Mode?.Replicated?.Replicas ?? wanted.length;
-  const running = wanted.filter((t) => t.Status?.State === "running" && canonicalJson(t.Spec ?? {}) === template);
+  const running = wanted.filter((t) => t.Status?.State === "running");
   return running.length >= replicas && running.length === wanted.length;
 }
 
