@@ -54,7 +54,26 @@ export async function planAndDesired(ws: Workspace, flags: PlanFlags): Promise<{
     warnings: ws.warnings,
     moved: ws.template.moved,
   });
+  refuseUnconfiguredProviders(made, ws);
   return { plan: made, desired };
+}
+
+/**
+ * A change no configured provider can carry out (a state applied with --engine swarm, planned
+ * with the Docker engine; discovery records without --etcd) is refused at plan time, before
+ * anything is applied, rather than failing halfway through the apply.
+ */
+function refuseUnconfiguredProviders(made: Plan, ws: Workspace): void {
+  const stranded = made.changes.filter((c) => c.actions[0] !== "no-op" && !ws.providers.has(c.provider));
+  if (stranded.length === 0) return;
+  const providers = [...new Set(stranded.map((c) => c.provider))];
+  const how = providers.map((p) => (p === "swarm" ? "--engine swarm" : p === "docker" ? "--engine docker" : p === "discovery" ? "--etcd ENDPOINTS" : `the ${p} provider`));
+  throw new UserError(
+    "E_PROVIDER",
+    `the plan would change ${stranded.map((c) => c.address).join(", ")}, which the ${providers.join(" and ")} provider manages, ` +
+      `but this run does not configure it: plan again with ${how.join(" and ")} (the state was applied with it); nothing was changed`,
+    { address: stranded[0].address },
+  );
 }
 
 /** With --no-refresh, only what providers can resolve without an engine (build contexts, the router's rendered files). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { berth, requireDocker } from "../helpers.js";
@@ -38,6 +38,21 @@ describe("bad input through the CLI", () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toContain("cannot apply changes for docker: no Docker engine answers at unix:///tmp/berth-no-engine.sock");
     expect(existsSync(path.join(dir, ".berth", "bad.state.json"))).toBe(false);
+  });
+
+  it("a state applied with another engine: apply refuses before changing anything, naming the engine to use", async () => {
+    await requireDocker();
+    const { dir, file } = await template("services:\n  web:\n    image: berth/web:1\n");
+    const state = path.join(dir, "swarm.state.json");
+    const recorded = { address: "service.web", type: "service", provider: "swarm", attributes: { name: "engbad_web" } };
+    await writeFile(state, JSON.stringify({ version: 1, lineage: "l", serial: 1, project: "engbad", resources: [recorded] }));
+    const before = await readFile(state, "utf8");
+    const res = await berth(["apply", "--auto-approve", "--engine", "docker", "-f", file, "-p", "engbad", "--state", state]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("the plan would change service.web, which the swarm provider manages, but this run does not configure it: plan again with --engine swarm");
+    expect(await readFile(state, "utf8")).toBe(before);
+    const docker = await requireDocker();
+    expect(await docker.listContainers({ all: true, filters: { label: ["berth.project=engbad"] } })).toEqual([]);
   });
 
   it("apply without a terminal and without --auto-approve changes nothing", async () => {
