@@ -1,3 +1,4 @@
+import { agentStatuses, ensureAgent, stopAgent } from "./agent-supervisor.js";
 import { hostname } from "node:os";
 import type Docker from "dockerode";
 import { UserError } from "../../src/core/errors.js";
@@ -48,6 +49,17 @@ export const discoverySchema: ProviderSchema = {
     },
     defaultRule: { update: "in-place" },
   },
+  // The project's `berth agent` (agent-supervisor.ts): started, restarted when found dead, stopped.
+  agent: {
+    attributes: {
+      project: { update: "in-place", identifier: true },
+      endpoints: { update: "in-place", identifier: true },
+      running: { update: "in-place", liveness: true },
+      pid: { update: "computed" },
+      log: { update: "computed", identifier: true },
+    },
+    defaultRule: { update: "in-place" },
+  },
 };
 
 /**
@@ -91,10 +103,13 @@ export class DiscoveryProvider implements Provider {
       const address = discoveryAddress(ctx.project, service);
       observed.push({ address, type: "discovery", attributes: observedAttributes(kv.key, record, recordedByAddress.get(address)) });
     }
+    const agent = agentStatuses().find((a) => a.project === ctx.project);
+    if (agent) observed.push({ address: `agent.${ctx.project}`, type: "agent", attributes: { running: agent.running, pid: agent.pid } });
     return observed;
   }
 
-  async apply(change: ResourceChange, _ctx: ApplyContext): Promise<Attributes | null> {
+  async apply(change: ResourceChange, ctx: ApplyContext): Promise<Attributes | null> {
+    if (change.type === "agent") return this.applyAgent(change, ctx);
     if (change.type !== "discovery") {
       throw new UserError("E_PROVIDER", `the discovery provider does not manage ${change.type} resources`, { address: change.address });
     }
@@ -140,6 +155,22 @@ export class DiscoveryProvider implements Provider {
       await Promise.all(writes);
       if (wanted.size > 0 || stale.length > 0) ctx.log(`${id}: ${wanted.size} container entr${wanted.size === 1 ? "y" : "ies"} written`);
     }
+
+  }
+
+  /**
+   * Without an agent nothing follows the containers between applies (a stopped replica would stay
+   * listed as running): apply keeps one running for the project, as it keeps the router.
+   */
+  private async applyAgent(change: ResourceChange, ctx: ApplyContext): Promise<Attributes | null> {
+    if (change.after === null) {
+      if (await stopAgent(this.project)) ctx.log(`agent for ${this.project} stopped`);
+      return null;
+    }
+    const endpoints = Array.isArray(change.after.endpoints) ? change.after.endpoints.map(String) : [];
+    const { agent, started } = await ensureAgent({ project: this.project, endpoints });
+    if (started) ctx.log(`agent for ${this.project} started (pid ${agent.pid}, log ${agent.log})`);
+    return { ...change.after, running: true, pid: agent.pid, log: agent.log };
   }
 
   async close(): Promise<void> {

@@ -41,6 +41,7 @@ export async function openWorkspace(flags: GlobalFlags, output?: Output, env: No
     env: { ...readDotenv(template.dir, path.dirname(template.file)), ...env },
     publishAddress: settings.publishAddress,
     discovery: settings.etcdEndpoints.length > 0,
+    superviseAgent: true,
     etcdEndpoints: settings.etcdEndpoints,
     discoveryCertsDir: env.BERTH_DISCOVERY_CERTS ? path.resolve(env.BERTH_DISCOVERY_CERTS) : undefined,
     noBuild: flags.build === false,

@@ -40,6 +40,11 @@ export interface ModelOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Ports each image EXPOSEs (from the engine), for link variables of services that expose none. */
   imageExposed?: Readonly<Record<string, readonly number[]>>;
+  /**
+   * The CLI supervises the project's discovery agent (`agent.<project>`): apply starts it, a dead
+   * one is drift the next apply starts again, destroy stops it.
+   */
+  superviseAgent?: boolean;
   /** --no-build: services with `build:` run the image already tagged; nothing is built. */
   noBuild?: boolean;
 }
@@ -81,6 +86,7 @@ export function buildDesired(template: Template, opts: ModelOptions): DesiredMod
   }
   resources.push(...routingResources(template.services));
   if (opts.discovery) resources.push(...template.services.map((s) => discoveryResource(s, opts)));
+  if (opts.discovery && opts.superviseAgent) resources.push(agentResource(template.services, opts));
   resources.sort((a, b) => compareAddresses(a.address, b.address));
   return { resources };
 }
@@ -472,6 +478,21 @@ function routingResources(services: readonly ServiceSpec[]): DesiredResource[] {
     });
   }
   return out;
+}
+
+/** What keeps the records' container entries current between applies: one agent per project on this machine. */
+function agentResource(services: readonly ServiceSpec[], opts: ModelOptions): DesiredResource {
+  return {
+    address: `agent.${opts.project}`,
+    type: "agent",
+    provider: "discovery",
+    name: opts.project,
+    index: null,
+    service: null,
+    attributes: { project: opts.project, endpoints: opts.etcdEndpoints ?? [], running: true },
+    // Started once the records it keeps current exist; stopped before they go.
+    dependsOn: services.map((s) => discoveryAddress(opts.project, s.name)),
+  };
 }
 
 function discoveryResource(spec: ServiceSpec, opts: ModelOptions): DesiredResource {

@@ -17,7 +17,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EtcdStateBackend } from "../../../state/etcd/etcd-backend.js";
-import { BERTH, ROOT, berth, copyExample, editFile, removeProject, requireDocker, uniqueProject } from "../helpers.js";
+import { stopAgent } from "../../../providers/discovery/agent-supervisor.js";
+import { BERTH, ROOT, berth, copyExample, editFile, removeProject, requireDocker, uniqueProject, type RunResult } from "../helpers.js";
 import { ETCD_ENDPOINT, deletePrefix, rawEtcd, requireEtcd, sseEvents } from "./fixtures.js";
 import { freePort, userNginxConf } from "../local-nginx.js";
 
@@ -131,9 +132,10 @@ function run(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: numb
   });
 }
 
-async function applyOk(...extra: string[]): Promise<void> {
+async function applyOk(...extra: string[]): Promise<RunResult> {
   const res = await berth(["apply", "--auto-approve", ...flags(), ...extra]);
   expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0);
+  return res;
 }
 
 async function getJson(url: string): Promise<{ status: number; body: any }> {
@@ -206,6 +208,8 @@ beforeAll(async () => {
   dir = await copyExample("04-discovery-api");
   file = path.join(dir, "docker-compose.yml");
   certs = path.join(dir, "certs");
+  // The agents apply supervises keep their pid files and logs here, not in ~/.berth/agents.
+  process.env.BERTH_AGENT_DIR = path.join(dir, "agents");
 
   const made = await berth(["discovery", "certs", "--out", certs]);
   expect(made.code, made.stderr).toBe(0);
@@ -220,11 +224,31 @@ beforeAll(async () => {
   tlsUrl = (await tls.waitFor(/on (https:\/\/127\.0\.0\.1:\d+)\/services/, 10_000))[1];
 });
 
+/** The project's agent as `berth status --json` reports it. */
+async function supervisedAgent(): Promise<{ project: string; pid: number; running: boolean; endpoints: string[]; lastLine: string | null }> {
+  const status = await berth(["status", "--json"]);
+  expect(status.code, status.stderr).toBe(0);
+  const agent = (JSON.parse(status.stdout).agents as { project: string }[]).find((a) => a.project === project);
+  if (!agent) throw new Error(`no supervised agent for ${project}: ${status.stdout}`);
+  return agent as never;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 afterAll(async () => {
   for (const child of children.splice(0).reverse()) await child.stop().catch(() => {});
   if (nginx?.pid && nginx.exitCode === null) process.kill(nginx.pid, "SIGTERM");
   await ensureEtcd();
   if (file && !destroyed) await berth(["destroy", "--auto-approve", ...flags()]);
+  // The agent apply started for this test's project, if destroy did not stop it.
+  await stopAgent(project);
   if (docker) {
     await removeProject(docker, project);
     await removeProject(docker, lockProject);
@@ -330,8 +354,9 @@ describe("discovery through the CLI (real etcd, dockerd, nginx)", () => {
     nginx = spawn(NGINX, ["-p", `${ngx}/`, "-e", `${ngx}/error.log`, "-c", main, "-g", "daemon off;"], { stdio: "ignore" });
     await until(async () => (await viaNginx()) !== null, 5_000, "nginx to answer through the rendered upstream");
 
-    const agent = new Child("berth agent", ["agent", "-p", project, "--etcd", ETCD_ENDPOINT]);
-    await agent.waitFor(/^Agent for project/m, 10_000);
+    // The agent is the one apply started and supervises (no hand-run `berth agent`).
+    const agent = await supervisedAgent();
+    expect(agent.running, JSON.stringify(agent)).toBe(true);
     const sync = new Child("berth sync", [...syncArgs, "--nginx-conf", main, "--nginx-pid", pidFile]);
     await sync.waitFor(/^Syncing /m, 10_000);
 
@@ -359,7 +384,7 @@ describe("discovery through the CLI (real etcd, dockerd, nginx)", () => {
       expect(during.every((h) => h !== null), `answers through nginx while etcd is down: ${during.join(", ")}`).toBe(true);
       expect(await upstreamFile()).toBe(lastGood);
       expect(sync.exited).toBeNull();
-      expect(agent.exited).toBeNull();
+      expect(alive(agent.pid), "the supervised agent outlives an etcd outage").toBe(true);
     } finally {
       await ensureEtcd();
     }
@@ -385,9 +410,27 @@ describe("discovery through the CLI (real etcd, dockerd, nginx)", () => {
     expect(after.has(second.Id.slice(0, 12))).toBe(false);
 
     await sync.stop();
-    await agent.stop();
     expect(sync.exited).toBe(0);
-    expect(agent.exited).toBe(0);
+  });
+
+  it("apply supervises the agent: berth status shows it; killed, the next apply starts it again", async () => {
+    const first = await supervisedAgent();
+    expect(first).toMatchObject({ project, running: true, endpoints: [ETCD_ENDPOINT] });
+    expect(first.lastLine).toMatch(/^Agent for project /);
+    const text = await berth(["status"]);
+    expect(text.stdout).toContain(`agent ${project}: running (pid ${first.pid})`);
+    // An apply with nothing to change leaves the running agent alone.
+    await applyOk();
+    expect((await supervisedAgent()).pid).toBe(first.pid);
+    process.kill(first.pid, "SIGKILL");
+    await until(async () => !alive(first.pid), 5_000, "the killed agent to go");
+    expect((await supervisedAgent()).running).toBe(false);
+    expect((await berth(["status"])).stdout).toContain(`agent ${project}: NOT running`);
+    const again = await applyOk();
+    expect(again.stdout).toMatch(/agent for \S+ started \(pid \d+/);
+    const second = await supervisedAgent();
+    expect(second.running).toBe(true);
+    expect(second.pid).not.toBe(first.pid);
   });
 
   it("refuses a second apply while the etcd state lock is held, naming the holder", async () => {
@@ -405,9 +448,14 @@ describe("discovery through the CLI (real etcd, dockerd, nginx)", () => {
   });
 
   it("berth destroy removes the records: the API answers 404", async () => {
+    const agent = await supervisedAgent();
     const res = await berth(["destroy", "--auto-approve", ...flags()]);
     expect(res.code, `${res.stdout}\n${res.stderr}`).toBe(0);
     destroyed = true;
+    // ... and stops the agent apply supervised.
+    expect(res.stdout).toContain(`agent for ${project} stopped`);
+    expect(alive(agent.pid)).toBe(false);
+    expect(JSON.parse((await berth(["status", "--json"])).stdout).agents).toEqual([]);
 
     for (const service of ["tomcat", "nginx"]) {
       const { status, body } = await getJson(`${plainUrl}/services/${project}_${service}`);
