@@ -31,11 +31,43 @@ export function prerequisites(changes: readonly ResourceChange[]): Map<Address, 
     }
   }
   // Shared resources (networks, volumes: no service of their own) go last when they go: an
-  // orphan container on them carries no recorded dependencies to say so.
+  // orphan container on them carries no recorded dependencies to say so. Not after what they
+  // themselves depend on (the discovery agent goes before the records it keeps current).
   const isShared = (c: ResourceChange) => c.service === null;
   for (const shared of steps) {
     if (!isShared(shared) || !isPureDelete(shared)) continue;
-    for (const c of steps) if (!isShared(c) && isPureDelete(c)) before.get(shared.address)!.add(c.address);
+    const uses = dependencyClosure(shared, byAddress);
+    for (const c of steps) {
+      if (!isShared(c) && isPureDelete(c) && !uses.has(c.address)) before.get(shared.address)!.add(c.address);
+    }
   }
-  return new Map([...before].map(([k, v]) => [k, [...v].sort()]));
+  const order = new Map([...before].map(([k, v]) => [k, [...v].sort()]));
+  refuseCycles(order);
+  return order;
+}
+
+/** Everything a change depends on, directly or through others. */
+function dependencyClosure(change: ResourceChange, byAddress: ReadonlyMap<Address, ResourceChange>): Set<Address> {
+  const seen = new Set<Address>();
+  const stack = [...change.dependsOn];
+  while (stack.length > 0) {
+    const address = stack.pop()!;
+    if (seen.has(address)) continue;
+    seen.add(address);
+    stack.push(...(byAddress.get(address)?.dependsOn ?? []));
+  }
+  return seen;
+}
+
+/** A cycle would leave the executor waiting on itself: a bug in the edges, said plainly. */
+function refuseCycles(order: ReadonlyMap<Address, readonly Address[]>): void {
+  const state = new Map<Address, "visiting" | "done">();
+  const visit = (address: Address, path: Address[]): void => {
+    if (state.get(address) === "done") return;
+    if (state.get(address) === "visiting") throw new Error(`bug: the apply order has a cycle: ${[...path.slice(path.indexOf(address)), address].join(" → ")}`);
+    state.set(address, "visiting");
+    for (const next of order.get(address) ?? []) visit(next, [...path, address]);
+    state.set(address, "done");
+  };
+  for (const address of order.keys()) visit(address, []);
 }

@@ -53,3 +53,18 @@ describe("schedule: order from dependency edges", () => {
     expect(prerequisites(p.changes).get("container.worker[1]")).toEqual([]);
   });
 });
+
+describe("schedule: the discovery agent", () => {
+  it("destroy stops the agent before deleting the records it keeps current, with no cycle", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "berth-schedule-"));
+    const file = path.join(dir, "docker-compose.yml");
+    await writeFile(file, routed(2));
+    const template = await loadTemplate(file, { env: {}, domain: "localhost" });
+    const desired = buildDesired(template, { project: "p", publishAddress: "127.0.0.1", discovery: true, superviseAgent: true, env: {} }).resources;
+    expect(desired.map((d) => d.address)).toContain("agent.p");
+    const p = planOf({ desired: [], recorded: recordedOf(desired), destroy: true, schemas });
+    const order = prerequisites(p.changes);
+    expect(order.get("discovery.p_web")).toContain("agent.p");
+    expect(order.get("agent.p")).not.toContain("discovery.p_web");
+  });
+});
