@@ -2,7 +2,6 @@ import type { Address, Attributes, AttrValue, RecordedResource } from "../../src
 import {
   checkContext,
   checkHost,
-  checkIpv4,
   checkEndpoint,
   checkPort,
   checkProject,
@@ -111,10 +110,6 @@ export function routingView(
     else byAddress.delete(address);
   }
   return [...byAddress.values()].sort((a, b) => compareText(a.address, b.address));
-}
-
-function isRecord(v: unknown): v is Record<string, AttrValue> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function compareText(a: string, b: string): number {

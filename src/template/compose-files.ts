@@ -1,10 +1,10 @@
 import path from "node:path";
-import { isMap, isSeq, Pair, parseDocument, Scalar, visit, YAMLMap, type Node } from "yaml";
+import { isMap, isSeq, Pair, parseDocument, Scalar, visit, YAMLMap } from "yaml";
 import type { SourceLoc } from "../core/errors.js";
 import { loadDotenvBeside, parseDotenv, readTextFile } from "./dotenv.js";
 import { interpolateDocument } from "./interpolate-document.js";
 import type { LoadContext, SourceFile, YamlNode } from "./load-context.js";
-import { cleaned, mergeMaps, mergeNodes } from "./merge.js";
+import { cleaned, mergeMaps } from "./merge.js";
 import { SourceText } from "./source-text.js";
 import { describe, isNullNode, mapEntries, scalarText, seqItems, type MapEntry } from "./yaml-nodes.js";
 
