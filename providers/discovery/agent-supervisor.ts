@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { homedir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { isAlive } from "../../src/core/process.js";
 
 /**
  * Apply starts and supervises the agent that keeps a project's container entries current, as it
@@ -103,15 +104,6 @@ function isOurAgent(record: AgentRecord): boolean {
     return at >= 0 && argv[at + 1] === "-p" && argv[at + 2] === record.project;
   } catch {
     return false;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -1,6 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { UserError } from "../../src/core/errors.js";
+import { isAlive } from "../../src/core/process.js";
 import { NGINX_BINARY, STREAM_MODULE } from "./settings.js";
 
 /** The nginx binary and its master process: validate a configuration, start, signal, find. */
@@ -99,17 +100,6 @@ export function isRetired(pid: number): boolean {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("is shutting down");
   } catch {
     return true;
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
   }
 }
 

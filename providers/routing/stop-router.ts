@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { isAlive, livePid } from "./nginx.js";
+import { isAlive } from "../../src/core/process.js";
+import { livePid } from "./nginx.js";
 import { defaultRouterDir } from "./settings.js";
 
 /**

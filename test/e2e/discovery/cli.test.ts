@@ -18,6 +18,7 @@ import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EtcdStateBackend } from "../../../state/etcd/etcd-backend.js";
 import { stopAgent } from "../../../providers/discovery/agent-supervisor.js";
+import { isAlive } from "../../../src/core/process.js";
 import { BERTH, ROOT, berth, copyExample, editFile, removeProject, requireDocker, uniqueProject, type RunResult } from "../helpers.js";
 import { ETCD_ENDPOINT, deletePrefix, rawEtcd, requireEtcd, sseEvents } from "./fixtures.js";
 import { freePort, userNginxConf } from "../local-nginx.js";
@@ -233,15 +234,6 @@ async function supervisedAgent(): Promise<{ project: string; pid: number; runnin
   return agent as never;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 afterAll(async () => {
   for (const child of children.splice(0).reverse()) await child.stop().catch(() => {});
   if (nginx?.pid && nginx.exitCode === null) process.kill(nginx.pid, "SIGTERM");
@@ -384,7 +376,7 @@ describe("discovery through the CLI (real etcd, dockerd, nginx)", () => {
       expect(during.every((h) => h !== null), `answers through nginx while etcd is down: ${during.join(", ")}`).toBe(true);
       expect(await upstreamFile()).toBe(lastGood);
       expect(sync.exited).toBeNull();
-      expect(alive(agent.pid), "the supervised agent outlives an etcd outage").toBe(true);
+      expect(isAlive(agent.pid), "the supervised agent outlives an etcd outage").toBe(true);
     } finally {
       await ensureEtcd();
     }
@@ -423,7 +415,7 @@ describe("discovery through the CLI (real etcd, dockerd, nginx)", () => {
     await applyOk();
     expect((await supervisedAgent()).pid).toBe(first.pid);
     process.kill(first.pid, "SIGKILL");
-    await until(async () => !alive(first.pid), 5_000, "the killed agent to go");
+    await until(async () => !isAlive(first.pid), 5_000, "the killed agent to go");
     expect((await supervisedAgent()).running).toBe(false);
     expect((await berth(["status"])).stdout).toContain(`agent ${project}: NOT running`);
     const again = await applyOk();
@@ -454,7 +446,7 @@ describe("discovery through the CLI (real etcd, dockerd, nginx)", () => {
     destroyed = true;
     // ... and stops the agent apply supervised.
     expect(res.stdout).toContain(`agent for ${project} stopped`);
-    expect(alive(agent.pid)).toBe(false);
+    expect(isAlive(agent.pid)).toBe(false);
     expect(JSON.parse((await berth(["status", "--json"])).stdout).agents).toEqual([]);
 
     for (const service of ["tomcat", "nginx"]) {

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../../../src/core/errors.js";
-import { isAlive } from "../../../providers/routing/nginx.js";
+import { isAlive } from "../../../src/core/process.js";
 import { RoutingProvider, routerStatus, type RoutingProviderOptions } from "../../../providers/routing/routing-provider.js";
 import { STREAM_MODULE } from "../../../providers/routing/settings.js";
 import { stopRouter } from "../../../providers/routing/stop-router.js";
