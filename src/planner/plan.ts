@@ -262,7 +262,7 @@ function isMap(v: AttrValue | undefined): v is { [key: string]: AttrValue } {
  * A referenced value the model leaves out is what the state holds for the resources it points
  * to (an upstream's endpoints are its replicas' recorded endpoints): compared like any other.
  */
-function withRecordedReferences(d: DesiredResource, recorded: ReadonlyMap<Address, RecordedResource>): DesiredResource {
+export function withRecordedReferences(d: DesiredResource, recorded: ReadonlyMap<Address, RecordedResource>): DesiredResource {
   if (!d.references) return d;
   const attributes = { ...d.attributes };
   for (const [attribute, ref] of Object.entries(d.references)) {

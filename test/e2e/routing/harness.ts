@@ -12,7 +12,7 @@ import type { Actions, ResourceChange } from "../../../src/core/plan.js";
 import type { ApplyContext } from "../../../src/core/provider.js";
 import type { Attributes, DesiredResource, RecordedResource } from "../../../src/core/types.js";
 import { canonicalJson } from "../../../src/core/hash.js";
-import { resolveReference } from "../../../src/core/references.js";
+import { withRecordedReferences } from "../../../src/planner/plan.js";
 import type { RoutingProvider } from "../../../providers/routing/routing-provider.js";
 import { NGINX_BINARY } from "../../../providers/routing/settings.js";
 
@@ -191,15 +191,8 @@ export class ProjectRun {
    */
   async apply(desired: DesiredResource[], opts: { force?: string[] } = {}): Promise<string[]> {
     this.desired = desired;
-    const attributesOf = (address: string) => this.recorded.find((r) => r.address === address)?.attributes;
-    const referenced = desired.map((d): DesiredResource => {
-      const attributes: Attributes = { ...d.attributes };
-      for (const [k, ref] of Object.entries(d.references ?? {})) {
-        const value = resolveReference(ref, attributesOf);
-        if (value !== undefined) attributes[k] = value;
-      }
-      return { ...d, attributes };
-    });
+    const recorded = new Map(this.recorded.map((r) => [r.address, r]));
+    const referenced = desired.map((d) => withRecordedReferences(d, recorded));
     const resolved = await this.provider.resolveDesired(referenced);
     const changes: ResourceChange[] = [];
     for (const d of [...resolved].sort(byCreateOrder)) {
